@@ -1,0 +1,1 @@
+"""Kanal Aduan delivery side: settings, CLI, Telegram runtime, intake, dispatcher."""

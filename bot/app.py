@@ -1,0 +1,144 @@
+"""The composition root: wires settings, storage, the Telegram runtime and the workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.dispatcher import Dispatcher
+from bot.files import FileFetcher
+from bot.intake import Poller
+from bot.processor import Processor
+from bot.ptb_runtime import NetworkError, TelegramClient
+from bot.settings import Settings
+from cases.calendar import WorkCalendar
+from handlers.context import HandlerConfig
+from handlers.i18n import texts
+from handlers.topics import load_topics
+from handlers.validators import Limits
+from storage import agencies, db
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("lapor", "status", "riwayat", "batal", "bahasa", "bantuan")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def handler_config(settings: Settings, bot_username: str) -> HandlerConfig:
+    return HandlerConfig(
+        admin_ids=frozenset(settings.admin_telegram_ids),
+        default_language=settings.default_language,
+        bot_username=bot_username,
+        verification_working_days=settings.verification_working_days,
+        draft_ttl=timedelta(hours=settings.draft_ttl_hours),
+        resume_after=timedelta(minutes=settings.draft_resume_after_minutes),
+        flood_max_messages=settings.flood_max_messages,
+        flood_window=timedelta(seconds=settings.flood_window_seconds),
+        limits=Limits(
+            description_min=settings.description_min_chars,
+            description_max=settings.description_max_chars,
+            max_attachments=settings.max_attachments,
+            max_attachment_bytes=settings.max_attachment_mb * 1024 * 1024,
+        ),
+        topics=load_topics(settings.topics_file),
+    )
+
+
+def command_descriptions(language: str) -> list[dict[str, str]]:
+    t = texts(language)
+    descriptions = {
+        "lapor": t.gettext("Make a report"),
+        "status": t.gettext("Status of a report (ticket number)"),
+        "riwayat": t.gettext("My reports"),
+        "batal": t.gettext("Cancel the report being written"),
+        "bahasa": t.gettext("Language: Indonesian / English"),
+        "bantuan": t.gettext("Help"),
+    }
+    return [{"command": c, "description": descriptions[c]} for c in COMMANDS]
+
+
+@dataclass
+class Bot:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    client: TelegramClient
+    processor: Processor
+    dispatcher: Dispatcher
+    fetcher: FileFetcher
+    poller: Poller
+
+
+async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bot:
+    await db.upgrade_async(settings.database_url)
+    engine = db.create_engine(settings.database_url)
+    sessions = db.session_factory(engine)
+    seeded = await agencies.seed_if_empty(sessions)
+    if seeded:
+        log.info("agency directory seeded with %d agencies", seeded)
+    assert settings.token is not None
+    client = TelegramClient(settings.token, settings.telegram_api_base_url, settings.polling_timeout_seconds)
+    await client.start()
+    calendar = WorkCalendar(settings.tz)
+    dispatcher = Dispatcher(sessions, client, clock)
+    fetcher = FileFetcher(sessions, client, settings.files_dir)
+
+    def committed() -> None:
+        dispatcher.wake()
+        fetcher.wake()
+
+    processor = Processor(sessions, client, handler_config(settings, client.username), calendar, clock,
+                          committed, postgres=not settings.is_sqlite)
+    poller = Poller(client, sessions, processor.wake)
+    return Bot(engine, sessions, client, processor, dispatcher, fetcher, poller)
+
+
+async def register_commands(client: TelegramClient) -> None:
+    """The command menu per language; Indonesian is the default for everyone else."""
+    for language_code, language in (("", "id"), ("en", "en")):
+        payload: dict[str, object] = {"commands": command_descriptions(language)}
+        if language_code:
+            payload["language_code"] = language_code
+        try:
+            await client.call("setMyCommands", payload)
+        except NetworkError as exc:
+            log.warning("setMyCommands failed (%s); the menu stays as it was", type(exc).__name__)
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or `stop` is set)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    bot = await build(settings)
+    log.info("Kanal Aduan is running as @%s (long polling)", bot.client.username)
+    await register_commands(bot.client)
+    tasks = [asyncio.create_task(coro, name=name) for name, coro in (
+        ("poller", bot.poller.run()), ("processor", bot.processor.run()),
+        ("dispatcher", bot.dispatcher.run()), ("fetcher", bot.fetcher.run()),
+    )]  # fmt: skip
+    bot.processor.wake()
+    bot.dispatcher.wake()
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    stopper.cancel()
+    await bot.client.stop()
+    await bot.engine.dispose()
+    for task in done:
+        if task is not stopper and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+    log.info("stopped")

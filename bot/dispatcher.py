@@ -1,0 +1,235 @@
+"""The dispatcher: sends outbox rows in order per chat, within Telegram's limits.
+
+* about 30 messages/s per bot, 1/s per private chat sustained (a short burst is fine), 20/min per
+  group — token buckets, in this process;
+* 429 → wait `retry_after` for that chat only; 5xx and time-outs → retry with backoff;
+* 403 → the user blocked the bot: record it and drop what is queued for them;
+* a row is claimed (status ``sending``) before the call; a claim older than the lease is taken
+  over, so a process killed mid-send loses nothing (the message may then arrive twice, which is
+  the one case Telegram itself cannot tell apart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.ptb_runtime import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramClient
+from storage.models import OutboxMessage, User
+
+log = logging.getLogger(__name__)
+
+MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage",
+                             "sendLocation", "sendContact"})
+HARMLESS_BAD_REQUESTS = ("message is not modified", "query is too old", "message to delete not found")
+
+
+@dataclass
+class Bucket:
+    """A token bucket: `rate` tokens a second, at most `capacity` saved up."""
+
+    rate: float
+    capacity: float
+    tokens: float = -1.0
+    stamp: float = 0.0
+    blocked_until: float = 0.0
+
+    def wait_time(self, now: float) -> float:
+        self._refill(now)
+        if now < self.blocked_until:
+            return self.blocked_until - now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self, now: float) -> None:
+        self._refill(now)
+        self.tokens -= 1
+
+    def _refill(self, now: float) -> None:
+        if self.tokens < 0 and self.stamp == 0.0:
+            self.tokens, self.stamp = self.capacity, now
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_bot: float = 30.0
+    per_chat: float = 1.0
+    chat_burst: float = 3.0
+    per_group: float = 20 / 60
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 8
+    concurrency: int = 16
+
+
+@dataclass
+class _State:
+    chats: dict[int, Bucket] = field(default_factory=dict)
+    in_flight: set[int] = field(default_factory=set)  # chat ids with a call under way
+
+
+class Dispatcher:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], client: TelegramClient,
+                 clock: Callable[[], datetime], limits: Limits = Limits()) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.clock = clock
+        self.limits = limits
+        self.bot_bucket = Bucket(limits.per_bot, limits.per_bot)
+        self._state = _State()
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(limits.concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                delay = await self.tick()
+            except Exception:
+                log.exception("dispatcher tick failed")
+                delay = 2.0
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, min(delay, 2.0)))
+            self._wake.clear()
+
+    async def idle(self) -> bool:
+        """True when nothing is pending or in flight (tests and the demo use this)."""
+        async with self.sessions() as session:
+            pending = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "sending"))).limit(1))
+        return pending is None and not self._tasks
+
+    def _chat_bucket(self, chat_id: int) -> Bucket:
+        bucket = self._state.chats.get(chat_id)
+        if bucket is None:
+            rate = self.limits.per_chat if chat_id > 0 else self.limits.per_group
+            bucket = self._state.chats[chat_id] = Bucket(rate, self.limits.chat_burst)
+        return bucket
+
+    async def tick(self) -> float:
+        """Start every send that may go now; returns seconds until the next one may."""
+        now = self.clock()
+        loop_now = asyncio.get_running_loop().time()
+        stale = now - self.limits.lease
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.method, OutboxMessage.status,
+                       OutboxMessage.not_before, OutboxMessage.claimed_at)
+                .where(OutboxMessage.status.in_(("pending", "sending"))).order_by(OutboxMessage.id).limit(2000)
+            )).all()
+        next_in = 5.0
+        seen: set[int] = set()
+        for row_id, chat_id, method, status, not_before, claimed_at in rows:
+            if chat_id in seen:
+                continue
+            seen.add(chat_id)  # only the oldest row of a chat may go: order within a chat
+            if chat_id in self._state.in_flight:
+                continue
+            if status == "sending" and claimed_at is not None and claimed_at > stale:
+                next_in = min(next_in, (claimed_at - stale).total_seconds())
+                continue
+            if not_before > now:
+                next_in = min(next_in, (not_before - now).total_seconds())
+                continue
+            counts = method in MESSAGE_METHODS
+            if counts:
+                wait = max(self._chat_bucket(chat_id).wait_time(loop_now), self.bot_bucket.wait_time(loop_now))
+                if wait > 0:
+                    next_in = min(next_in, wait)
+                    continue
+            if not await self._claim(row_id, now, stale):
+                continue
+            if counts:
+                self._chat_bucket(chat_id).take(loop_now)
+                self.bot_bucket.take(loop_now)
+            self._state.in_flight.add(chat_id)
+            task = asyncio.create_task(self._send(row_id, chat_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return next_in
+
+    async def _claim(self, row_id: int, now: datetime, stale: datetime) -> bool:
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage).where(
+                    OutboxMessage.id == row_id,
+                    or_(OutboxMessage.status == "pending",
+                        (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale)),
+                ).values(status="sending", claimed_at=now)
+            )
+            return bool(result.rowcount)
+
+    async def _send(self, row_id: int, chat_id: int) -> None:
+        try:
+            async with self._slots:
+                async with self.sessions() as session:
+                    row = await session.get(OutboxMessage, row_id)
+                    assert row is not None
+                    method, payload = row.method, dict(row.payload)
+                outcome = await self._call(method, payload, chat_id)
+                await self._record(row_id, chat_id, outcome)
+        except Exception:
+            log.exception("recording outbox row %s failed; the lease will retry it", row_id)
+        finally:
+            self._state.in_flight.discard(chat_id)
+            self.wake()
+
+    async def _call(self, method: str, payload: dict, chat_id: int) -> dict:
+        try:
+            result = await self.client.call(method, payload)
+        except RetryAfter as exc:
+            seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+            self._chat_bucket(chat_id).blocked_until = asyncio.get_running_loop().time() + float(seconds)
+            return {"retry_after": float(seconds)}
+        except Forbidden as exc:
+            return {"forbidden": exc.message}
+        except BadRequest as exc:
+            if any(harmless in exc.message for harmless in HARMLESS_BAD_REQUESTS):
+                return {"sent": None}
+            return {"failed": f"BadRequest: {exc.message}"}
+        except NetworkError as exc:  # includes TimedOut and 5xx answers
+            return {"retry": f"{type(exc).__name__}: {exc.message}"}
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        return {"sent": message_id}
+
+    async def _record(self, row_id: int, chat_id: int, outcome: dict) -> None:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            row = await session.get(OutboxMessage, row_id)
+            assert row is not None
+            if "sent" in outcome:
+                row.status, row.sent_at, row.result_message_id = "sent", now, outcome["sent"]
+            elif "retry_after" in outcome:
+                row.status, row.not_before = "pending", now + timedelta(seconds=outcome["retry_after"])
+                log.info("429 for a chat: waiting %.0f s", outcome["retry_after"])
+            elif "forbidden" in outcome:
+                row.status, row.error = "failed", f"Forbidden: {outcome['forbidden']}"
+                await session.execute(update(OutboxMessage).where(
+                    OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending", OutboxMessage.id != row_id,
+                ).values(status="failed", error="Forbidden: recipient blocked the bot"))
+                user = await session.get(User, chat_id)
+                if user is not None:
+                    user.blocked_at = now
+                log.info("a user blocked the bot; their queued messages were dropped")
+            elif "failed" in outcome:
+                row.status, row.error = "failed", outcome["failed"]
+                log.error("outbox row %s (%s) rejected: %s", row_id, row.method, outcome["failed"])
+            else:
+                row.attempts += 1
+                if row.attempts >= self.limits.max_attempts:
+                    row.status, row.error = "failed", outcome["retry"]
+                    log.error("outbox row %s gave up after %d attempts: %s", row_id, row.attempts, outcome["retry"])
+                else:
+                    backoff = min(300.0, 2 ** row.attempts) * random.uniform(0.8, 1.2)
+                    row.status, row.not_before, row.error = "pending", now + timedelta(seconds=backoff), outcome["retry"]
+            row.claimed_at = None

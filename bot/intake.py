@@ -1,0 +1,73 @@
+"""Intake: store each update in the inbox before Telegram is told we have it.
+
+With long polling, Telegram considers updates delivered once we ask with a higher `offset`; we
+only move the offset after the insert has committed, so a crash in between means Telegram sends
+the update again and the insert-if-absent makes that a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.ptb_runtime import Conflict, InvalidToken, NetworkError, TelegramClient, chat_of
+from storage.models import InboxUpdate, utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def store_updates(sessions: async_sessionmaker[AsyncSession], updates: Sequence[dict[str, Any]]) -> int:
+    """Insert updates not seen before; returns how many were new."""
+    if not updates:
+        return 0
+    async with sessions() as session, session.begin():
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        now = utcnow()
+        rows = [
+            {"update_id": int(u["update_id"]), "chat_id": chat_of(u), "payload": u, "status": "pending",
+             "received_at": now, "attempts": 0}
+            for u in updates
+        ]
+        statement = insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
+        result = await session.execute(statement)
+        return int(result.rowcount or 0)
+
+
+class Poller:
+    """Long polling with our own loop (getUpdates → inbox → confirm by offset)."""
+
+    def __init__(self, client: TelegramClient, sessions: async_sessionmaker[AsyncSession], on_stored: Callable[[], None]) -> None:
+        self.client = client
+        self.sessions = sessions
+        self.on_stored = on_stored
+        self.offset: int | None = None
+
+    async def run(self) -> None:
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self.client.get_updates(self.offset)
+            except InvalidToken:
+                raise
+            except Conflict:
+                log.warning("another process is polling with this token (409 Conflict); retrying in 10 s")
+                await asyncio.sleep(10)
+                continue
+            except NetworkError as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            backoff = 1.0
+            if not updates:
+                continue
+            new = await store_updates(self.sessions, updates)
+            self.offset = max(int(u["update_id"]) for u in updates) + 1
+            log.debug("stored %d new of %d updates", new, len(updates))
+            self.on_stored()

@@ -1,0 +1,150 @@
+"""Processing: one transaction per update, updates of a chat in order, never two at once.
+
+Within one process a chat has at most one task; across processes (PostgreSQL) a transaction-scoped
+advisory lock on the chat id keeps the others out. SQLite means one process, and one writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.outbox import rows_for
+from bot.ptb_runtime import TelegramClient, to_event
+from cases.calendar import WorkCalendar
+from handlers import router
+from handlers.actions import Action, AnswerCallback, Send
+from handlers.context import Context, HandlerConfig
+from handlers.i18n import texts
+from storage.models import InboxUpdate
+from storage.repo import Repository
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+_LOCK_NAMESPACE = 0x4B4B  # "KK": keeps our advisory locks apart from anyone else's
+
+
+class Processor:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        client: TelegramClient,
+        config: HandlerConfig,
+        calendar: WorkCalendar,
+        clock: Callable[[], datetime],
+        on_committed: Callable[[], None],
+        postgres: bool,
+    ) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.config = config
+        self.calendar = calendar
+        self.clock = clock
+        self.on_committed = on_committed
+        self.postgres = postgres
+        self._wake = asyncio.Event()
+        self._chats: dict[int, asyncio.Task[None]] = {}
+        self._writer = contextlib.nullcontext() if postgres else asyncio.Lock()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=5)  # the timeout retries failures
+            self._wake.clear()
+            try:
+                await self._start_chats()
+            except Exception:  # the database may be briefly away; the next wake retries
+                log.exception("could not list pending updates")
+
+    async def drain(self) -> None:
+        """Process everything pending now (tests and benchmarks use this)."""
+        await self._start_chats()
+        while self._chats:
+            await asyncio.gather(*list(self._chats.values()), return_exceptions=True)
+            await self._start_chats()
+
+    async def _start_chats(self) -> None:
+        async with self.sessions() as session:
+            chats = await session.scalars(
+                select(InboxUpdate.chat_id).where(InboxUpdate.status == "pending").group_by(InboxUpdate.chat_id)
+                .order_by(func.min(InboxUpdate.update_id))
+            )
+            for chat_id in chats:
+                if chat_id not in self._chats:
+                    self._chats[chat_id] = asyncio.create_task(self._drain_chat(chat_id))
+
+    async def _drain_chat(self, chat_id: int) -> None:
+        try:
+            while await self._process_next(chat_id):
+                pass
+        except Exception:
+            log.exception("processing chat failed; will retry")
+        finally:
+            self._chats.pop(chat_id, None)
+
+    async def _process_next(self, chat_id: int) -> bool:
+        """Process the oldest pending update of the chat; False when there is none (or it must wait)."""
+        async with self._writer:
+            async with self.sessions() as session, session.begin():
+                if self.postgres:
+                    locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:ns, :chat)"),
+                                                  {"ns": _LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF})
+                    if not locked:
+                        return False  # another process has this chat; it will drain it
+                row = await session.scalar(
+                    select(InboxUpdate).where(InboxUpdate.chat_id == chat_id, InboxUpdate.status == "pending")
+                    .order_by(InboxUpdate.update_id).limit(1)
+                )
+                if row is None:
+                    return False
+                done = await self._apply(session, row)
+            self.on_committed()
+            return done
+
+    async def _apply(self, session: AsyncSession, row: InboxUpdate) -> bool:
+        now = self.clock()
+        actions: list[Action]
+        try:
+            async with session.begin_nested():
+                actions = await self._handle(session, row, now)
+        except Exception as exc:
+            row.attempts += 1
+            log.exception("update %s failed (attempt %d)", row.update_id, row.attempts)
+            if row.attempts < MAX_ATTEMPTS:
+                return False  # stays pending; retried on the next wake
+            session.add_all(rows_for(self._apology(row)))
+            row.status, row.error, row.payload = "failed", f"{type(exc).__name__}: {exc}"[:2000], None
+            row.processed_at = now
+            return True
+        row.status, row.processed_at, row.payload = "done", now, None
+        session.add_all(rows_for(actions))
+        return True
+
+    async def _handle(self, session: AsyncSession, row: InboxUpdate, now: datetime) -> list[Action]:
+        event = to_event(self.client.parse(row.payload or {}))
+        if event is None:
+            return []
+        ctx = Context(repo=Repository(session), config=self.config, calendar=self.calendar, now=now,
+                      language=self.config.default_language)
+        return await router.handle(event, ctx)
+
+    def _apology(self, row: InboxUpdate) -> list[Action]:
+        """After repeated failures the user still hears something, and the spinner stops."""
+        actions: list[Action] = []
+        if row.chat_id > 0:
+            t = texts(self.config.default_language)
+            actions.append(Send(row.chat_id, t.gettext("Sorry, something went wrong on our side with your last message. Please try again; your draft is kept.")))
+        query = (row.payload or {}).get("callback_query") if row.payload else None
+        if query:
+            actions.insert(0, AnswerCallback(row.chat_id, str(query["id"])))
+        return actions

@@ -1,0 +1,1 @@
+"""Conversations: what the bot asks, validates and answers. No Telegram library, no network."""

@@ -1,0 +1,45 @@
+"""What a conversation step may use: the transaction's repository, the rules' settings, the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cases.calendar import WorkCalendar
+from handlers.i18n import Texts, texts
+from handlers.topics import TopicTree, load_topics
+from handlers.validators import Limits
+from storage.repo import Repository
+
+
+@dataclass(frozen=True)
+class HandlerConfig:
+    """The settings conversations depend on (built from bot.settings by the composition root)."""
+
+    admin_ids: frozenset[int] = frozenset()
+    default_language: str = "id"
+    bot_username: str = "kanal_aduan_bot"
+    verification_working_days: int = 3
+    draft_ttl: timedelta = timedelta(days=7)
+    resume_after: timedelta = timedelta(minutes=30)
+    flood_max_messages: int = 15
+    flood_window: timedelta = timedelta(seconds=10)
+    group_notice_every: timedelta = timedelta(hours=1)
+    limits: Limits = field(default_factory=Limits)
+    topics: TopicTree = field(default_factory=load_topics)
+
+
+@dataclass
+class Context:
+    repo: Repository
+    config: HandlerConfig
+    calendar: WorkCalendar
+    now: datetime
+    language: str = "id"
+
+    @property
+    def texts(self) -> Texts:
+        return texts(self.language)
+
+    def texts_for(self, language: str) -> Texts:
+        return texts(language)

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, queries, Alembic migrations, the agency directory loader."""

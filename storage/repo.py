@@ -1,0 +1,151 @@
+"""Queries and writes the conversations need, inside the caller's transaction (one per update)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.tickets import format_ticket
+from storage.models import (
+    Agency,
+    Attachment,
+    AuditEntry,
+    Complaint,
+    Conversation,
+    GroupNotice,
+    TicketCounter,
+    User,
+    utcnow,
+)
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- users --------------------------------------------------------------------------------
+
+    async def touch_user(self, telegram_id: int, display_name: str, username: str | None, language: str, now: datetime) -> User:
+        user = await self.session.get(User, telegram_id)
+        if user is None:
+            user = User(telegram_id=telegram_id, display_name=display_name[:200], username=username,
+                        language=language, created_at=now, last_seen_at=now)
+            self.session.add(user)
+            await self.session.flush()
+            return user
+        user.display_name = display_name[:200]
+        user.username = username
+        user.last_seen_at = now
+        if user.blocked_at is not None:
+            user.blocked_at = None  # they wrote to us, so they unblocked the bot
+        return user
+
+    async def user(self, telegram_id: int) -> User | None:
+        return await self.session.get(User, telegram_id)
+
+    async def languages_of(self, ids: Sequence[int]) -> dict[int, str]:
+        rows = await self.session.execute(select(User.telegram_id, User.language).where(User.telegram_id.in_(ids)))
+        return {row[0]: row[1] for row in rows}
+
+    # -- conversations ------------------------------------------------------------------------
+
+    async def conversation(self, user_id: int, now: datetime) -> Conversation | None:
+        conversation = await self.session.get(Conversation, user_id)
+        if conversation is not None and conversation.expires_at <= now:
+            await self.session.delete(conversation)
+            await self.session.flush()
+            return None
+        return conversation
+
+    async def save_conversation(self, user_id: int, state: dict[str, Any] | None, now: datetime, ttl: timedelta) -> None:
+        conversation = await self.session.get(Conversation, user_id)
+        if state is None:
+            if conversation is not None:
+                await self.session.delete(conversation)
+            return
+        if conversation is None:
+            self.session.add(Conversation(user_id=user_id, state=state, updated_at=now, expires_at=now + ttl))
+        else:
+            conversation.state = state
+            conversation.updated_at = now
+            conversation.expires_at = now + ttl
+
+    # -- groups -------------------------------------------------------------------------------
+
+    async def should_notice_group(self, chat_id: int, now: datetime, every: timedelta) -> bool:
+        """True at most once per `every` per group, so a busy group is not answered each time."""
+        notice = await self.session.get(GroupNotice, chat_id)
+        if notice is None:
+            self.session.add(GroupNotice(chat_id=chat_id, noticed_at=now))
+            return True
+        if now - notice.noticed_at >= every:
+            notice.noticed_at = now
+            return True
+        return False
+
+    # -- agencies -----------------------------------------------------------------------------
+
+    async def active_agencies(self) -> list[Agency]:
+        rows = await self.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name))
+        return list(rows)
+
+    async def agency(self, code: str) -> Agency | None:
+        return await self.session.get(Agency, code)
+
+    # -- complaints ---------------------------------------------------------------------------
+
+    async def next_ticket(self, year: int) -> str:
+        # UPDATE ... RETURNING locks the counter row until commit, so two processes never share a number.
+        result = await self.session.execute(
+            update(TicketCounter).where(TicketCounter.year == year)
+            .values(last_number=TicketCounter.last_number + 1).returning(TicketCounter.last_number)
+        )
+        number = result.scalar_one_or_none()
+        if number is None:
+            self.session.add(TicketCounter(year=year, last_number=1))
+            await self.session.flush()
+            number = 1
+        return format_ticket(year, number)
+
+    async def complaint_for_update(self, update_id: int) -> Complaint | None:
+        return await self.session.scalar(select(Complaint).where(Complaint.source_update_id == update_id))
+
+    async def add_complaint(self, complaint: Complaint, attachments: Sequence[dict[str, Any]], actor: str) -> Complaint:
+        self.session.add(complaint)
+        await self.session.flush()
+        for position, item in enumerate(attachments):
+            self.session.add(Attachment(complaint_id=complaint.id, position=position, kind=item["kind"],
+                                        file_id=item["file_id"], file_unique_id=item["file_unique_id"],
+                                        mime_type=item.get("mime_type"), file_name=item.get("file_name"),
+                                        file_size=item.get("file_size")))
+        self.session.add(AuditEntry(complaint_id=complaint.id, actor=actor, action="submit",
+                                    from_status=None, to_status=complaint.status, at=complaint.created_at))
+        await self.session.flush()
+        await self.session.refresh(complaint, ["attachments"])
+        return complaint
+
+    async def complaint_by_ticket(self, ticket: str) -> Complaint | None:
+        return await self.session.scalar(select(Complaint).where(Complaint.ticket == ticket))
+
+    async def complaint_by_id(self, complaint_id: int) -> Complaint | None:
+        return await self.session.get(Complaint, complaint_id)
+
+    async def complaints_of(self, citizen_id: int, limit: int = 10) -> tuple[list[Complaint], int]:
+        total = await self.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.citizen_id == citizen_id))
+        rows = await self.session.scalars(
+            select(Complaint).where(Complaint.citizen_id == citizen_id).order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(limit)
+        )
+        return list(rows), int(total or 0)
+
+
+def new_complaint(**fields: Any) -> Complaint:
+    fields.setdefault("created_at", utcnow())
+    return Complaint(**fields)
+
+
+def as_date(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
