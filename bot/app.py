@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, Limits as SendLimits
 from bot.files import FileFetcher
 from bot.intake import Poller
 from bot.processor import Processor
@@ -89,7 +89,7 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
     client = TelegramClient(settings.token, settings.telegram_api_base_url, settings.polling_timeout_seconds)
     await client.start()
     calendar = WorkCalendar(settings.tz)
-    dispatcher = Dispatcher(sessions, client, clock)
+    dispatcher = Dispatcher(sessions, client, clock, SendLimits(per_bot=settings.send_rate_per_second, per_chat=settings.send_rate_per_chat))
     fetcher = FileFetcher(sessions, client, settings.files_dir)
 
     def committed() -> None:

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     flood_max_messages: int = Field(default=15, ge=3)
     flood_window_seconds: int = Field(default=10, ge=1)
     polling_timeout_seconds: int = Field(default=25, ge=0, le=50)
+    # Telegram's broadcast limits; raise them only if Telegram has raised them for this bot.
+    send_rate_per_second: float = Field(default=30.0, gt=0)
+    send_rate_per_chat: float = Field(default=1.0, gt=0)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

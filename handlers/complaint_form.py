@@ -182,9 +182,9 @@ def _agency_choice(value: str, ctx: FormContext, answers: dict, view: dict) -> O
 
 def _agency_text(text: str, ctx: FormContext, answers: dict, view: dict) -> Outcome:
     query = " ".join(text.split())[:60]
-    found = _matching_agencies(ctx, query)
-    if len(found) == 1 and _fold(found[0].code) == _fold(query):
-        return Accept(found[0].code)
+    exact = [a for a in ctx.agencies if _fold(a.code) == _fold(query)]
+    if exact:  # officers and regulars type the short code
+        return Accept(exact[0].code)
     return Stay({"q": query, "page": 0})
 
 
@@ -382,6 +382,13 @@ def _privacy_choice(value: str, ctx: FormContext, answers: dict, view: dict) -> 
     raise Invalid(ctx.texts.gettext("Please choose one of the buttons."))
 
 
+def _privacy_text(text: str, ctx: FormContext, answers: dict, view: dict) -> Outcome:
+    for value in (Privacy.NORMAL, Privacy.CONFIDENTIAL):
+        if _fold(text) in (_fold(value.value), _fold(privacy_label(value, ctx.texts))):
+            return Accept(value.value)
+    raise Invalid(ctx.texts.gettext("Please choose one of the buttons."))
+
+
 def _phone_prompt(ctx: FormContext, answers: dict, view: dict) -> Prompt:
     t = ctx.texts
     return Prompt(
@@ -427,7 +434,7 @@ STEPS: list[Step[FormContext]] = [
          on_done=_attachments_done, optional=True, skip_value=[]),
     Step("privacy", lambda t: t.gettext("Privacy"), _privacy_prompt,
          show=lambda v, c: esc(privacy_label(v, c.texts)) if v else "—",
-         on_choice=_privacy_choice),
+         on_choice=_privacy_choice, on_text=_privacy_text),
     Step("phone", lambda t: t.gettext("Phone"), _phone_prompt, show=_show_plain,
          on_contact=_phone_contact, on_text=_phone_text, optional=True),
 ]  # fmt: skip

@@ -56,7 +56,8 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """
     if visible_length(text) <= limit:
         return [text]
-    budget = limit - _SAFETY
+    # Below twice the margin, subtracting it would leave (almost) nothing per part.
+    budget = limit - _SAFETY if limit > 2 * _SAFETY else limit
     parts: list[str] = []
     open_tags: list[tuple[str, str]] = []  # (name, opening tag as written)
     current: list[str] = []
@@ -83,7 +84,7 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
                 open_tags.append((name, piece))
             continue
         units = len(html.unescape(piece).encode("utf-16-le")) // 2
-        if size + units > budget:
+        if size + units > budget and size > 0:  # never cut off a part with no visible text
             if last_break > 0 and break_size > budget // 2:
                 head, tail = current[:last_break], current[last_break:]
                 parts.append("".join(head) + close(break_stack))

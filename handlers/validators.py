@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from handlers.events import Contact, FileRef
 from handlers.forms import Invalid
 from handlers.i18n import Texts
+from handlers.text import esc
 
 ALLOWED_DOCUMENT_TYPES = {
     "application/pdf": "PDF",
@@ -33,10 +34,21 @@ class Limits:
     max_event_age_days: int = 730  # the Ombudsman takes events of the last two years
 
 
+def _keep(ch: str) -> bool:
+    if ch in "\n\t\u200d":  # newlines, tabs, the zero-width joiner of emoji sequences
+        return True
+    if "\U000e0020" <= ch <= "\U000e007f":  # tag characters: subdivision flags such as England's
+        return True
+    # Cn is "unassigned" in Python's Unicode database, which includes every emoji newer than it
+    # (e.g. U+1FA77 pink heart on Python 3.11): keep those. Drop controls, format characters
+    # (bidi overrides and the like), surrogates and private-use characters.
+    return unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+
+
 def clean_text(value: str) -> str:
     """Normalise Unicode and drop control characters other than newlines (they break layouts)."""
     value = unicodedata.normalize("NFC", value)
-    value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C" or ch == "\u200d")
+    value = "".join(ch for ch in value if _keep(ch))
     return value.strip()
 
 
@@ -100,7 +112,7 @@ def validate_file(ref: FileRef, already: int, t: Texts, limits: Limits) -> dict[
         raise Invalid(t.gettext("At most {max} attachments. Press “Done” to continue.").format(max=limits.max_attachments))
     if ref.kind == "document" and (ref.mime_type or "").lower() not in ALLOWED_DOCUMENT_TYPES:
         allowed = ", ".join(sorted(set(ALLOWED_DOCUMENT_TYPES.values())))
-        raise Invalid(t.gettext("This file type is not accepted ({name}). Please send a photo or a file of type: {allowed}.").format(name=ref.file_name or ref.mime_type or "?", allowed=allowed))
+        raise Invalid(t.gettext("This file type is not accepted ({name}). Please send a photo or a file of type: {allowed}.").format(name=esc(ref.file_name or ref.mime_type or "?"), allowed=allowed))
     if ref.kind not in ("photo", "document"):
         raise Invalid(t.gettext("Please send a photo or a document."))
     if ref.file_size is not None and ref.file_size > limits.max_attachment_bytes:

@@ -1,0 +1,56 @@
+"""End-to-end fixtures: a Bot API emulator in this process, the real bot as a child process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import TOKEN, BotProcess, fresh_database, wait_until
+from tests.emulator import BotApiEmulator
+
+ADMIN_ID = 7_000_001
+
+
+@pytest.fixture
+def emulator() -> Iterator[BotApiEmulator]:
+    emu = BotApiEmulator(token=TOKEN, bot_username="kanal_aduan_test_bot")
+    emu.start()
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def admin(emulator: BotApiEmulator):  # type: ignore[no-untyped-def]
+    """An admin who has started the bot (Telegram lets bots write only to such users)."""
+    return emulator.user(first_name="Admin", last_name="Diskominfo", username="admin_kominfo", language_code="id", user_id=ADMIN_ID)
+
+
+@pytest.fixture
+def bot(emulator: BotApiEmulator, database_url: str, tmp_path: Path, admin) -> Iterator[BotProcess]:  # type: ignore[no-untyped-def]
+    process = BotProcess(emulator.base_url, database_url, tmp_path, admins=(ADMIN_ID,)).start()
+    try:
+        wait_for_polling(emulator, process)
+        yield process
+    finally:
+        process.stop()
+        log = process.log()
+        assert TOKEN not in log and TOKEN.split(":")[1] not in log, "the bot token reached the log"
+
+
+def wait_for_polling(emulator: BotApiEmulator, process: BotProcess, after: int = 0) -> None:
+    def polling() -> bool:
+        if not process.alive():
+            raise AssertionError("bot exited:\n" + process.log()[-3000:])
+        return len(emulator.calls_of("getUpdates")) > after
+
+    wait_until(polling, timeout=60, message="the bot to start polling")
