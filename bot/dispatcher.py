@@ -73,7 +73,7 @@ class Limits:
 @dataclass
 class _State:
     chats: dict[int, Bucket] = field(default_factory=dict)
-    in_flight: set[int] = field(default_factory=set)  # chat ids with a call under way
+    in_flight: set[tuple[int, bool]] = field(default_factory=set)  # (chat, callback lane) with a call under way
 
 
 class Dispatcher:
@@ -128,12 +128,15 @@ class Dispatcher:
                 .where(OutboxMessage.status.in_(("pending", "sending"))).order_by(OutboxMessage.id).limit(2000)
             )).all()
         next_in = 5.0
-        seen: set[int] = set()
+        seen: set[tuple[int, bool]] = set()
         for row_id, chat_id, method, status, not_before, claimed_at in rows:
-            if chat_id in seen:
+            # Only the oldest row of a chat may go: order within a chat. Callback answers form a
+            # lane of their own so a queue of messages never leaves a button spinning.
+            lane = (chat_id, method == "answerCallbackQuery")
+            if lane in seen:
                 continue
-            seen.add(chat_id)  # only the oldest row of a chat may go: order within a chat
-            if chat_id in self._state.in_flight:
+            seen.add(lane)
+            if lane in self._state.in_flight:
                 continue
             if status == "sending" and claimed_at is not None and claimed_at > stale:
                 next_in = min(next_in, (claimed_at - stale).total_seconds())
@@ -152,8 +155,8 @@ class Dispatcher:
             if counts:
                 self._chat_bucket(chat_id).take(loop_now)
                 self.bot_bucket.take(loop_now)
-            self._state.in_flight.add(chat_id)
-            task = asyncio.create_task(self._send(row_id, chat_id))
+            self._state.in_flight.add(lane)
+            task = asyncio.create_task(self._send(row_id, chat_id, lane))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return next_in
@@ -169,7 +172,7 @@ class Dispatcher:
             )
             return bool(result.rowcount)
 
-    async def _send(self, row_id: int, chat_id: int) -> None:
+    async def _send(self, row_id: int, chat_id: int, lane: tuple[int, bool]) -> None:
         try:
             async with self._slots:
                 async with self.sessions() as session:
@@ -181,7 +184,7 @@ class Dispatcher:
         except Exception:
             log.exception("recording outbox row %s failed; the lease will retry it", row_id)
         finally:
-            self._state.in_flight.discard(chat_id)
+            self._state.in_flight.discard(lane)
             self.wake()
 
     async def _call(self, method: str, payload: dict, chat_id: int) -> dict:

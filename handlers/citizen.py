@@ -280,7 +280,7 @@ async def history(event: Event, ctx: Context) -> list[Action]:
 
 async def show_complaint(event: Event, ctx: Context, complaint_id: str) -> list[Action]:
     t = ctx.texts
-    complaint = await ctx.repo.complaint_by_id(int(complaint_id)) if complaint_id.isdigit() else None
+    complaint = await ctx.repo.complaint_by_id(int(complaint_id)) if complaint_id.isascii() and complaint_id.isdigit() and len(complaint_id) <= 18 else None
     answer = AnswerCallback(event.chat_id, event.callback_id or "")
     if complaint is None or complaint.citizen_id != event.user_id:
         return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This report is not available."), alert=True)]

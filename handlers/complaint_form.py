@@ -171,7 +171,7 @@ def _agency_prompt(ctx: FormContext, answers: dict, view: dict) -> Prompt:
 def _agency_choice(value: str, ctx: FormContext, answers: dict, view: dict) -> Outcome:
     if value == "p*":
         return Stay({})
-    if value.startswith("p") and value[1:].isdigit():
+    if value.startswith("p") and value[1:].isascii() and value[1:].isdigit():
         return Stay({**view, "page": int(value[1:])})
     if value == UNKNOWN_AGENCY:
         return Accept(UNKNOWN_AGENCY)
@@ -265,7 +265,7 @@ def _location_prompt(ctx: FormContext, answers: dict, view: dict) -> Prompt:
 
 
 def _location_choice(value: str, ctx: FormContext, answers: dict, view: dict) -> Outcome:
-    if value.startswith("k") and value[1:].isdigit() and int(value[1:]) < len(KECAMATAN):
+    if value.startswith("k") and value[1:].isascii() and value[1:].isdigit() and int(value[1:]) < len(KECAMATAN):
         return Accept({"kecamatan": KECAMATAN[int(value[1:])]})
     raise Invalid(ctx.texts.gettext("Please choose one of the buttons."))
 

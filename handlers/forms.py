@@ -276,12 +276,10 @@ class FormEngine(Generic[C]):
         else:
             position = self.index[step.field] + 1
             next_step = self.steps[position].field if position < len(self.steps) else SUMMARY
-        new_state = {**state, "answers": answers, "step": next_step, "view": {}, "editing": state.get("editing", False) and next_step != SUMMARY}
-        if next_step == SUMMARY:
-            new_state["editing"] = False
+        new_state = {**state, "answers": answers, "step": next_step, "view": {}, "editing": False}
         actions: list[Action] = []
         # A reply keyboard stays on the phone until removed, even after a sub-view without one.
-        had_reply_keyboard = bool(step.prompt(ctx, state["answers"], {}).reply)
+        had_reply_keyboard = self._uses_reply_keyboard(state, ctx)
         if message_id is not None:
             actions.append(Edit(chat, message_id, ack))
         else:
@@ -303,7 +301,16 @@ class FormEngine(Generic[C]):
                 target = self.steps[position - 1].field
         new_state = {**state, "step": target, "view": {}, "editing": False}
         note = None if target != state["step"] else t.gettext("This is the first question.")
-        return FormResult(new_state, [self._prompt_message(chat, new_state, ctx, note=note)])
+        prompt = self._prompt_message(chat, new_state, ctx, note=note)
+        actions: list[Action] = []
+        if self._uses_reply_keyboard(state, ctx) and not isinstance(prompt.keyboard, ReplyKeyboard):
+            # A reply keyboard stays on the phone until a message removes it.
+            actions.append(Send(chat, t.gettext("⬅️ Back to the previous question."), RemoveKeyboard()))
+        return FormResult(new_state, [*actions, prompt])
+
+    def _uses_reply_keyboard(self, state: dict[str, Any], ctx: C) -> bool:
+        step = self._step(state)
+        return step is not None and bool(step.prompt(ctx, state["answers"], {}).reply)
 
     def _cancel(self, chat: int, t: Texts) -> FormResult:
         html = t.gettext("Your draft report was cancelled and deleted. Type /lapor to start again.")

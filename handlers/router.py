@@ -114,6 +114,8 @@ async def _message(event: Event, ctx: Context) -> list[Action]:
         hint = t.gettext("To make a report, press the button below or send /lapor.")
         return [Send(event.chat_id, hint, citizen.main_menu(t))]
     if paused:
+        # Touch the draft: the next message after this offer is an answer again.
+        await ctx.repo.save_conversation(event.user_id, draft, ctx.now, ctx.config.draft_ttl)
         return citizen.offer_resume(event, draft, ctx, t.gettext("Welcome back!"))
     return await citizen.continue_form(event, draft, ctx)
 

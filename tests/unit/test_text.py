@@ -139,7 +139,7 @@ def _check_split(source: str, parts: list[str], limit: int) -> None:
         assert utf16_units(plain(part)) <= limit, (len(plain(part)), limit)
         assert telegram_html_errors(part) == [], (telegram_html_errors(part), part[:200])
         if len(parts) > 1:
-            assert plain(part).strip() != "", f"empty part {part!r}"  # Telegram rejects empty messages
+            assert plain(part) != "", f"empty part {part!r}"  # Telegram rejects empty messages
     # The parts' texts, in order, make the original; only newlines at a cut may be dropped.
     pattern = r"\n*".join(re.escape(plain(part)) for part in parts)
     assert re.fullmatch(r"\n*" + pattern + r"\n*", plain(source)), "text lost, reordered or duplicated"
@@ -171,6 +171,17 @@ def test_prefers_paragraph_breaks() -> None:
     for part in parts:
         # Cuts fall between paragraphs: every part is whole paragraphs.
         assert set(part.split("\n")) == {paragraph}, [len(p) for p in part.split("\n")]
+
+
+def test_only_newlines_at_the_cut_are_dropped() -> None:
+    # The contract, exactly: a cut falls after a newline where it can; each part is then
+    # stripped of newlines at its very start and end (outside any tags), nothing else.
+    assert split_html("x" * 3000 + "\n\n\n" + "y" * 3000) == ["x" * 3000, "y" * 3000]
+    # Inside <b> the newline sits before the closing tag, so it stays.
+    assert split_html("<b>" + "x" * 3000 + "\n" + "y" * 3000 + "</b>") == [
+        "<b>" + "x" * 3000 + "\n</b>",
+        "<b>" + "y" * 3000 + "</b>",
+    ]
 
 
 def test_tags_open_at_a_cut_are_closed_and_reopened() -> None:

@@ -1,0 +1,206 @@
+"""Benchmark: N simulated citizens complete the whole /lapor form concurrently.
+
+Runs the real bot process against the Bot API emulator, then — in the same run, on the same
+machine, with the same users and message count — a bare python-telegram-bot echo bot as the
+baseline. Prints updates/s, per-update latency percentiles (from a user's message to the bot's
+first answer) and the bot process's peak memory, and the ratios ours/baseline.
+
+    .venv/bin/python -m bench.form_throughput [--citizens 40] [--database URL]
+
+Telegram's own limits (30 messages/s per bot, 1/s per chat) are lifted for the measurement so it
+shows what the engine can do; with them on, Telegram's limits are the ceiling by design.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.emulator import BotApiEmulator  # noqa: E402
+
+TOKEN = "123456789:TEST-benchmark-token"
+ANSWERING = ("sendMessage", "editMessageText", "sendPhoto", "sendDocument")
+
+
+def script(n: int) -> list[str]:
+    """The whole form answered by typing, as in the end-to-end tests."""
+    return [
+        "/lapor", "Pengaduan", "Lainnya", "DPU", f"Judul laporan benchmark nomor {n}",
+        f"Uraian kejadian nomor {n}: lampu jalan mati sejak seminggu, gelap dan rawan kecelakaan.",
+        "Kemarin", "Tenggarong", f"Jalan Mawar {n}", "Lewati", "Biasa", "Lewati",
+    ]  # fmt: skip
+
+
+@dataclass
+class Result:
+    name: str
+    updates: int
+    seconds: float
+    latencies: list[float]
+    peak_rss: int
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+class MemoryWatch(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                self.peak = max(self.peak, self.process.memory_info().rss)
+            except psutil.Error:
+                return
+            time.sleep(0.02)
+
+
+def wait_reply(emulator: BotApiEmulator, chat_id: int, after_index: int, timeout: float = 30.0) -> tuple[float, int]:
+    """Time of the bot's first answering call to `chat_id` after call number `after_index`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        calls = emulator.calls
+        for index in range(after_index, len(calls)):
+            call = calls[index]
+            if call.method in ANSWERING and call.ok and str(call.params.get("chat_id")) == str(chat_id):
+                return time.monotonic(), index + 1
+        time.sleep(0.002)
+    raise TimeoutError(f"no answer to chat {chat_id}")
+
+
+def drive(emulator: BotApiEmulator, messages_for: list[list[str]], press_submit: bool) -> tuple[float, list[float]]:
+    """Each user sends its messages one by one, waiting for the answer to each."""
+    users = [emulator.user(first_name=f"Warga{n}", language_code="id") for n in range(len(messages_for))]
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start_barrier = threading.Barrier(len(users) + 1)
+
+    def citizen(user, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+        start_barrier.wait()
+        own: list[float] = []
+        for line in lines:
+            index = len(emulator.calls)
+            sent = time.monotonic()
+            user.send(line)
+            answered, _ = wait_reply(emulator, user.id, index)
+            own.append(answered - sent)
+        if press_submit:
+            summary = next(m for m in reversed(user.messages()) if any("Kirim laporan" in t for row in m.buttons for t, _ in row))
+            label = next(t for row in summary.buttons for t, _ in row if "Kirim laporan" in t)
+            index = len(emulator.calls)
+            sent = time.monotonic()
+            user.press(summary.message_id, text=label)
+            answered, _ = wait_reply(emulator, user.id, index)
+            own.append(answered - sent)
+        with lock:
+            latencies.extend(own)
+
+    threads = [threading.Thread(target=citizen, args=(u, lines)) for u, lines in zip(users, messages_for)]
+    for thread in threads:
+        thread.start()
+    start_barrier.wait()
+    began = time.monotonic()
+    for thread in threads:
+        thread.join()
+    return time.monotonic() - began, latencies
+
+
+def run_ours(citizens: int, database: str | None, workdir: Path) -> Result:
+    emulator = BotApiEmulator(token=TOKEN, bot_username="bench_bot", rate_limit=None)
+    emulator.start()
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": emulator.base_url,
+           "DATABASE_URL": database or f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}",
+           "FILES_DIR": str(workdir / "files"), "LOG_LEVEL": "WARNING", "POLLING_TIMEOUT_SECONDS": "1",
+           "SEND_RATE_PER_SECOND": "100000", "SEND_RATE_PER_CHAT": "100000", "FLOOD_MAX_MESSAGES": "1000"}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=(workdir / "ours.log").open("w"))
+    try:
+        _wait_polling(emulator, process)
+        watch = MemoryWatch(process.pid)
+        watch.start()
+        seconds, latencies = drive(emulator, [script(n) for n in range(citizens)], press_submit=True)
+        watch.running = False
+        return Result("kanal-aduan", len(latencies), seconds, latencies, watch.peak)
+    finally:
+        process.terminate()
+        process.wait(20)
+        emulator.stop()
+
+
+def run_echo(citizens: int, workdir: Path) -> Result:
+    emulator = BotApiEmulator(token=TOKEN, bot_username="echo_bot", rate_limit=None)
+    emulator.start()
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": emulator.base_url}
+    process = subprocess.Popen([sys.executable, str(Path(__file__).parent / "echo_bot.py")], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=(workdir / "echo.log").open("w"))
+    try:
+        _wait_polling(emulator, process)
+        watch = MemoryWatch(process.pid)
+        watch.start()
+        lines = [script(n) + ["Kirim laporan"] for n in range(citizens)]  # the same number of updates
+        seconds, latencies = drive(emulator, lines, press_submit=False)
+        watch.running = False
+        return Result("ptb-echo (baseline)", len(latencies), seconds, latencies, watch.peak)
+    finally:
+        process.terminate()
+        process.wait(20)
+        emulator.stop()
+
+
+def _wait_polling(emulator: BotApiEmulator, process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    deadline = time.monotonic() + 60
+    while not emulator.calls_of("getUpdates"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("bot did not start polling")
+        time.sleep(0.05)
+
+
+def report(ours: Result, base: Result) -> str:
+    lines = [
+        f"{'':24} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'peak MB':>8}",
+    ]
+    for r in (ours, base):
+        lines.append(f"{r.name:24} {r.updates:8d} {r.rate:8.1f} {r.percentile(0.50):8.1f} {r.percentile(0.95):8.1f} {r.percentile(0.99):8.1f} {r.peak_rss / 1048576:8.1f}")
+    lines.append(
+        f"{'ratio ours/baseline':24} {'':8} {ours.rate / base.rate:8.2f} {ours.percentile(0.5) / base.percentile(0.5):8.2f} "
+        f"{ours.percentile(0.95) / base.percentile(0.95):8.2f} {ours.percentile(0.99) / base.percentile(0.99):8.2f} {ours.peak_rss / base.peak_rss:8.2f}"
+    )
+    lines.append(f"mean latency: ours {statistics.mean(ours.latencies) * 1000:.1f} ms, baseline {statistics.mean(base.latencies) * 1000:.1f} ms")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--citizens", type=int, default=40)
+    parser.add_argument("--database", help="DATABASE_URL for our bot (default: SQLite in a temp dir)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        base = run_echo(args.citizens, workdir)
+        ours = run_ours(args.citizens, args.database, workdir)
+    print(f"{args.citizens} citizens, {ours.updates // args.citizens} updates each, {os.cpu_count()} CPUs")
+    print(report(ours, base))
+
+
+if __name__ == "__main__":
+    main()
