@@ -133,7 +133,9 @@ def validate_contact(contact: Contact, sender_id: int, t: Texts) -> str:
     if contact.user_id is None:
         raise Invalid(t.gettext("Please use the “Share my number” button so the number is verified by Telegram."))
     phone = re.sub(r"[\s-]", "", contact.phone_number)
-    if not phone.startswith("+"):
+    if phone.startswith("0"):
+        phone = "+62" + phone[1:]  # a local Indonesian number (08xx) in international form
+    elif not phone.startswith("+"):
         phone = "+" + phone
     if not _PHONE.match(phone):
         raise Invalid(t.gettext("That phone number does not look valid."))

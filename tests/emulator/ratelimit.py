@@ -54,7 +54,7 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """Checks and books sends; thread-safe."""
+    """Per-chat and global buckets; thread-safe. Check with `retry_after`, then `book` a send."""
 
     def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
@@ -73,14 +73,18 @@ class RateLimiter:
             self._chats[chat_id] = bucket
         return bucket
 
-    def acquire(self, chat_id: int, *, is_group: bool, cost: int = 1) -> int | None:
-        """Book `cost` messages to the chat, or return the whole seconds to wait (at least 1)."""
+    def retry_after(self, chat_id: int, *, is_group: bool, cost: int = 1) -> int | None:
+        """Whole seconds (at least 1) to wait before `cost` more messages to the chat, or None."""
         with self._lock:
             now = self.clock()
-            chat = self._bucket(chat_id, is_group, now)
-            wait = max(chat.wait_for(cost, now), self._global.wait_for(cost, now))
-            if wait > 0:
-                return max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
-            chat.take(cost)
+            wait = max(self._bucket(chat_id, is_group, now).wait_for(cost, now), self._global.wait_for(cost, now))
+            if wait <= 0:
+                return None
+            return max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
+
+    def book(self, chat_id: int, *, is_group: bool, cost: int = 1) -> None:
+        """Count messages that were sent (refused calls do not use up the allowance)."""
+        with self._lock:
+            now = self.clock()
+            self._bucket(chat_id, is_group, now).take(cost)
             self._global.take(cost)
-            return None
