@@ -198,7 +198,7 @@ class _Parser:
 
     def close_entity(self, tag: _OpenTag) -> None:
         offset, length = tag.utf16_offset, self.utf16 - tag.utf16_offset
-        entity: dict[str, Any] = {"offset": offset, "length": length}
+        entity: dict[str, Any] = {"type": "", "offset": offset, "length": length}
         last = self.entities[-1] if self.entities else None
         same_span = last if last is not None and last["offset"] == offset and last["length"] == length else None
         if tag.name in _SIMPLE_TYPES or tag.name == "span":

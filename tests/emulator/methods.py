@@ -9,7 +9,6 @@ Methods without an implementation here are accepted after validation and answer 
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import re
 import secrets
@@ -22,7 +21,7 @@ from tests.emulator.errors import ApiError, bad_request, forbidden
 from tests.emulator.markup import validate_reply_markup
 from tests.emulator.models import Chat, Content, StoredFile, StoredMessage
 from tests.emulator.spec import Upload
-from tests.emulator.state import DEFAULT_ALLOWED_UPDATES, EmulatorState
+from tests.emulator.state import DEFAULT_ALLOWED_UPDATES, EmulatorState, commands_key
 from tests.emulator.text import ParsedText, caption_text, message_text
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files
@@ -511,7 +510,7 @@ def _commands_key(call: Call) -> tuple[str, str]:
     language = call.get("language_code", "")
     if language and not re.fullmatch(r"[a-z]{2}", language):
         raise bad_request("invalid language code specified")  # the emulator's wording
-    return json.dumps(scope, sort_keys=True), language
+    return commands_key(scope, language)
 
 
 @implements("setMyCommands")

@@ -13,6 +13,7 @@ confirmation is lost).
 from __future__ import annotations
 
 import io
+import json
 import itertools
 import mimetypes
 import secrets
@@ -33,6 +34,11 @@ DEFAULT_ALLOWED_UPDATES = frozenset({
 })  # fmt: skip
 THUMBNAIL_SIDE = 90
 NOMINAL_PHOTO = (1280, 960)  # dimensions reported for photo bytes Pillow cannot read
+
+
+def commands_key(scope: dict[str, Any] | None, language_code: str = "") -> tuple[str, str]:
+    """Where setMyCommands stores a command list: per scope and language."""
+    return json.dumps(scope or {"type": "default"}, sort_keys=True), language_code
 
 
 def _random_digits(length: int) -> str:
@@ -149,6 +155,14 @@ class EmulatorState:
                 user.started = True
                 self.push_update("my_chat_member", self._member_change(self.chats[user.id], user, "kicked", "member"))
             self.notify()
+
+    def remove_bot(self, chat: Chat) -> None:
+        """The bot is kicked from a group; it is told with a my_chat_member update."""
+        with self.lock:
+            if chat.bot_is_member:
+                chat.bot_is_member = False
+                self.push_update("my_chat_member", self._member_change(chat, None, "member", "kicked"))
+                self.notify()
 
     def _member_change(self, chat: Chat, user: User | None, old: str, new: str) -> dict[str, Any]:
         def member(status: str) -> dict[str, Any]:
