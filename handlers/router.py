@@ -101,8 +101,9 @@ async def _command(event: Event, ctx: Context) -> list[Action]:
     else:
         actions = [Send(event.chat_id, t.gettext("I do not know the command /{command}.").format(command=esc(command or "")[:40]))]
         actions += citizen.help_text(event, ctx)
-    if draft is not None:
+    if draft is not None and command not in ("bahasa", "language"):
         # Answer the command, then bring the user back to where they were in the form.
+        # (/bahasa brings it back once the language is chosen, in that language.)
         actions += await citizen.resume(event, draft, ctx, t.gettext("Your draft report is still open:"))
     return actions
 
@@ -142,7 +143,11 @@ async def _callback(event: Event, ctx: Context) -> list[Action]:
     if data == citizen.MENU_LANGUAGE:
         return [ack, *citizen.language_menu(event, ctx)]
     if prefix == "lang":
-        return await citizen.set_language(event, ctx, argument)
+        actions = await citizen.set_language(event, ctx, argument)
+        draft, _ = await _draft(event, ctx)
+        if draft is not None:
+            actions += await citizen.resume(event, draft, ctx, ctx.texts.gettext("Your draft report is still open:"))
+        return actions
     if prefix == "c":
         return await citizen.show_complaint(event, ctx, argument)
     if data in (citizen.RESUME, citizen.RESTART, citizen.DISCARD):
