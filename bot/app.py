@@ -122,6 +122,10 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     bot = await build(settings)
+    if settings.is_sqlite:
+        recovered = await bot.dispatcher.recover()
+        if recovered:
+            log.info("%d messages interrupted by the last stop will be sent again", recovered)
     log.info("Kanal Aduan is running as @%s (long polling)", bot.client.username)
     await register_commands(bot.client)
     tasks = [asyncio.create_task(coro, name=name) for name, coro in (

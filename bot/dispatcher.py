@@ -65,7 +65,8 @@ class Limits:
     per_chat: float = 1.0
     chat_burst: float = 3.0
     per_group: float = 20 / 60
-    lease: timedelta = timedelta(seconds=60)
+    # Longer than a send can take (HTTP timeouts are 15 s), so a live sender never loses its claim.
+    lease: timedelta = timedelta(seconds=30)
     max_attempts: int = 8
     concurrency: int = 16
 
@@ -91,6 +92,15 @@ class Dispatcher:
 
     def wake(self) -> None:
         self._wake.set()
+
+    async def recover(self) -> int:
+        """At start-up of the only process (SQLite): claims left by a killed run are ours to resend
+        now, not after the lease."""
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage).where(OutboxMessage.status == "sending").values(status="pending", claimed_at=None)
+            )
+            return int(result.rowcount or 0)
 
     async def run(self) -> None:
         while True:

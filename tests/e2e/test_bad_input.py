@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from tests.e2e.chat import Chat
+from tests.e2e.test_citizen_flow import jpeg
 from tests.e2e.harness import query, wait_until
 
 
@@ -33,7 +34,7 @@ def test_bad_inputs_get_clear_answers_and_lose_nothing(emulator, bot, database_u
     chat.expect("kosong")
     chat.say("a" * 10_000)  # huge title
     assert "10000" in chat.expect("Langkah 4 dari 11").text
-    chat.user.send_photo(b"\xff\xd8\xff\xe0" + b"0" * 64)  # a file where text is expected
+    chat.user.send_photo(jpeg())  # a file where text is expected
     chat.expect("Langkah 4 dari 11")
     title = "Atap <b>Puskesmas</b> bocor & lantai licin 😡🏥"
     chat.say(title)
@@ -52,10 +53,12 @@ def test_bad_inputs_get_clear_answers_and_lose_nothing(emulator, bot, database_u
     chat.press("Hari ini")
     chat.expect("Langkah 7 dari 11")
 
-    # A stale button: step 1's keyboard, pressed again now.
-    first_prompt = next(m for m in user.messages() if "Langkah 1 dari 11" in (m.text or "") or any("Pengaduan" in t for row in m.buttons for t, _ in row))
-    user.press_data(first_prompt.message_id, first_prompt.buttons[0][0][1] if first_prompt.buttons else "x|1|v|aspirasi")
+    # A stale button: the title question (answered by typing) still shows its Back button.
+    old_prompt = next(m for m in user.messages() if "Langkah 4 dari 11" in (m.text or "") and m.buttons)
+    query_id = user.press(old_prompt.message_id, text=old_prompt.button("Kembali").text)
     chat.expect("Langkah 7 dari 11")
+    wait_until(lambda: emulator.callback_answer(query_id) is not None, message="the stale press answered")
+    assert "tidak berlaku" in (emulator.callback_answer(query_id) or {}).get("text", "")
     # /lapor in the middle of the form offers the draft; nothing is lost.
     chat.say("/lapor")
     chat.press("Lanjutkan")
@@ -68,7 +71,8 @@ def test_bad_inputs_get_clear_answers_and_lose_nothing(emulator, bot, database_u
     assert "virus.exe" in chat.expect("Langkah 9 dari 11").text
     chat.press("Lewati")
     chat.press("Rahasia")
-    chat.press("Lewati")
+    chat.expect("Langkah 11 dari 11")
+    chat.say("Lewati")  # the phone step's skip is a reply-keyboard button: it sends its text
     summary = chat.expect("Periksa sekali lagi")
     assert title in summary.text and "&lt;" not in summary.text
     chat.press("Kirim laporan")

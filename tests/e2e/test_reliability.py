@@ -58,6 +58,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(emulator, bot, d
             citizen.send(line)
     rng = random.Random(20261129)
     kills = 0
+    interrupted: list[int] = []
     stop_killing = threading.Event()
 
     def killer() -> None:
@@ -67,6 +68,9 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(emulator, bot, d
             polls = len(emulator.calls_of("getUpdates"))
             bot.kill()
             kills += 1
+            # With the process dead, the database shows what the kill interrupted.
+            unfinished = query(database_url, "SELECT (SELECT count(*) FROM inbox_updates WHERE status = 'pending') + (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending'))")[0][0]
+            interrupted.append(unfinished)
             bot.start()
             wait_for_polling(emulator, bot, after=polls)
 
@@ -84,6 +88,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(emulator, bot, d
     for chat in chats:
         chat.expect("KKR-")
     assert kills >= 1
+    assert any(interrupted), f"no kill hit unfinished work: {interrupted}"
     wait_until(lambda: query(database_url, "SELECT count(*) FROM inbox_updates WHERE status <> 'done'") == [(0,)], timeout=60, message="inbox drained")
     rows = query(database_url, "SELECT citizen_id, title, description, address FROM complaints ORDER BY citizen_id")
     assert len(rows) == len(citizens), rows

@@ -6,6 +6,23 @@ with `emu.user(...)`. See emulator.py for the lifecycle and users.py for the use
 from tests.emulator.emulator import BotApiEmulator
 from tests.emulator.models import ApiCall
 from tests.emulator.ratelimit import RateLimit
-from tests.emulator.users import Button, EmulatedGroup, EmulatedUser, ReplyButton, SentMessage
+from tests.emulator.users import (
+    Button,
+    EmulatedGroup,
+    EmulatedUser,
+    MessageVersion,
+    ReplyButton,
+    SentMessage,
+)
 
-__all__ = ["ApiCall", "BotApiEmulator", "Button", "EmulatedGroup", "EmulatedUser", "RateLimit", "ReplyButton", "SentMessage"]
+__all__ = [
+    "ApiCall",
+    "BotApiEmulator",
+    "Button",
+    "EmulatedGroup",
+    "EmulatedUser",
+    "MessageVersion",
+    "RateLimit",
+    "ReplyButton",
+    "SentMessage",
+]

@@ -14,9 +14,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -41,11 +40,21 @@ class BotApiEmulator:
     callback_answer_timeout: seconds after which answerCallbackQuery is refused (None: never).
     """
 
-    def __init__(self, token: str = "123456:TEST-token", *, bot_username: str = "emulated_test_bot",
-                 bot_first_name: str = "Test Bot", rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
-                 host: str = "127.0.0.1", port: int = 0, privacy_mode: bool = True, strict_html: bool = True,
-                 callback_answer_timeout: float | None = None, first_update_id: int = 10_000_001,
-                 spec: ApiSpec | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        token: str = "123456:TEST-token",
+        *,
+        bot_username: str = "emulated_test_bot",
+        bot_first_name: str = "Test Bot",
+        rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        privacy_mode: bool = True,
+        strict_html: bool = True,
+        callback_answer_timeout: float | None = None,
+        first_update_id: int = 10_000_001,
+        spec: ApiSpec | None = None,
+    ) -> None:
         bot_id, _, secret = token.partition(":")
         if not bot_id.isdigit() or not secret:
             raise ValueError("a bot token looks like '<bot id>:<secret>'")
@@ -56,9 +65,17 @@ class BotApiEmulator:
         self.state = EmulatorState(bot, privacy_mode=privacy_mode, first_update_id=first_update_id)
         self.faults = FaultPlan()
         self.rate_limiter = RateLimiter(rate_limit) if rate_limit is not None else None
-        self.behaviour = Behaviour(strict_html=strict_html, callback_answer_timeout=callback_answer_timeout)
-        self.server = ApiServer(self.state, token=token, spec=self.spec, faults=self.faults,
-                                limiter=self.rate_limiter, behaviour=self.behaviour)  # fmt: skip
+        self.behaviour = Behaviour(
+            strict_html=strict_html, callback_answer_timeout=callback_answer_timeout
+        )
+        self.server = ApiServer(
+            self.state,
+            token=token,
+            spec=self.spec,
+            faults=self.faults,
+            limiter=self.rate_limiter,
+            behaviour=self.behaviour,
+        )
         self.base_url = ""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -66,7 +83,7 @@ class BotApiEmulator:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> BotApiEmulator:
+    def start(self) -> Self:
         """Listen on host:port (port 0: a free one); `base_url` then says where."""
         if self._thread is not None:
             raise RuntimeError("the emulator is already running")
@@ -76,16 +93,18 @@ class BotApiEmulator:
         self.port = sock.getsockname()[1]
         self.base_url = f"http://{self.host}:{self.port}"
         ready = threading.Event()
-        failure: list[BaseException] = []
+        failure: list[Exception] = []
 
         def serve() -> None:
             loop = self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
             try:
-                self._runner = web.AppRunner(self.server.application(), access_log=None, shutdown_timeout=1.0)
+                self._runner = web.AppRunner(
+                    self.server.application(), access_log=None, shutdown_timeout=1.0
+                )
                 loop.run_until_complete(self._runner.setup())
                 loop.run_until_complete(web.SockSite(self._runner, sock).start())
-            except BaseException as error:  # reported to start()'s caller
+            except Exception as error:  # noqa: BLE001 - reported to start()'s caller
                 failure.append(error)
                 ready.set()
                 return
@@ -106,15 +125,19 @@ class BotApiEmulator:
         loop, thread, runner = self._loop, self._thread, self._runner
         if loop is None or thread is None or runner is None:
             return
-        self.server.close()
+
+        async def shutdown() -> None:
+            self.server.close()  # on the loop: it wakes the pending long polls
+            await runner.cleanup()
+
         try:
-            asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(15)
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(15)
         finally:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(15)
             self._loop = self._thread = self._runner = None
 
-    def __enter__(self) -> BotApiEmulator:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -130,15 +153,32 @@ class BotApiEmulator:
     def bot_username(self) -> str:
         return self.state.bot.username or ""
 
-    def user(self, first_name: str = "Test", last_name: str | None = None, username: str | None = None,
-             language_code: str | None = "en", *, user_id: int | None = None, started: bool = True) -> EmulatedUser:  # fmt: skip
+    def user(
+        self,
+        first_name: str = "Test",
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "en",
+        *,
+        user_id: int | None = None,
+        started: bool = True,
+    ) -> EmulatedUser:
         """A new user with a private chat with the bot. `started=False`: one who never pressed
         Start, so the bot may not write to them until they send something."""
-        return EmulatedUser(self, self.state.add_user(first_name, last_name, username, language_code, user_id, started))
+        return EmulatedUser(
+            self,
+            self.state.add_user(first_name, last_name, username, language_code, user_id, started),
+        )
 
-    def group(self, title: str = "Group", members: Iterable[EmulatedUser] = (), *,
-              group_id: int | None = None) -> EmulatedGroup:  # fmt: skip
-        """A group with the bot and `members` in it (negative id; the bot gets a my_chat_member update)."""
+    def group(
+        self,
+        title: str = "Group",
+        members: Iterable[EmulatedUser] = (),
+        *,
+        group_id: int | None = None,
+    ) -> EmulatedGroup:
+        """A group with the bot and `members` in it (a negative id; the bot is told with a
+        my_chat_member update)."""
         return EmulatedGroup(self, self.state.add_group(title, [m.user for m in members], group_id))
 
     # --- updates ------------------------------------------------------------------------------
@@ -159,7 +199,10 @@ class BotApiEmulator:
 
     def wait_until_confirmed(self, timeout: float = 10.0) -> None:
         """Block until the bot has confirmed every queued update."""
-        self._wait(lambda: not self.state.updates, timeout, lambda: f"{len(self.state.updates)} update(s) still unconfirmed")
+        if self.state.wait_until(lambda: not self.state.updates, timeout) is None:
+            raise AssertionError(
+                f"timed out after {timeout} s: {self.pending_updates()} update(s) still unconfirmed"
+            )
 
     # --- calls --------------------------------------------------------------------------------
 
@@ -173,18 +216,32 @@ class BotApiEmulator:
         name = method.lower()
         return [call for call in self.calls if call.method.lower() == name]
 
-    def wait_for_call(self, method: str, timeout: float = 10.0,
-                      predicate: Callable[[ApiCall], bool] | None = None) -> ApiCall:  # fmt: skip
+    def wait_for_call(
+        self, method: str, timeout: float = 10.0, predicate: Callable[[ApiCall], bool] | None = None
+    ) -> ApiCall:
         """The first call of `method` (matching `predicate`), waiting for it if need be."""
-        def found() -> ApiCall | None:
-            return next((c for c in self.calls_of(method) if predicate is None or predicate(c)), None)
 
-        return self._wait(found, timeout, lambda: f"no {method} call")
+        def found() -> ApiCall | None:
+            return next(
+                (c for c in self.calls_of(method) if predicate is None or predicate(c)), None
+            )
+
+        call = self.state.wait_until(found, timeout)
+        if call is None:
+            raise AssertionError(f"timed out after {timeout} s: no matching {method} call")
+        return call
 
     # --- faults -------------------------------------------------------------------------------
 
-    def fail_next(self, method: str, status: int = 500, count: int = 1, retry_after: int | None = None,
-                  chat_id: int | str | None = None, description: str | None = None) -> None:  # fmt: skip
+    def fail_next(
+        self,
+        method: str,
+        status: int = 500,
+        count: int = 1,
+        retry_after: int | None = None,
+        chat_id: int | str | None = None,
+        description: str | None = None,
+    ) -> None:
         """Make the next `count` calls of `method` ("*": any but getUpdates), optionally only those
         for `chat_id`, fail with `status` without taking effect. 429 carries `retry_after`."""
         self.faults.fail_next(method, status, count, retry_after, chat_id, description)
@@ -208,7 +265,9 @@ class BotApiEmulator:
             query = self.state.callbacks.get(query_id)
             return dict(query.answer) if query is not None and query.answer is not None else None
 
-    def commands(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[dict[str, Any]]:
+    def commands(
+        self, scope: dict[str, Any] | None = None, language_code: str = ""
+    ) -> list[dict[str, Any]]:
         """The bot's command list for a scope and language, as set with setMyCommands."""
         with self.state.lock:
             return list(self.state.commands.get(commands_key(scope, language_code), []))
@@ -217,15 +276,3 @@ class BotApiEmulator:
     def webhook_url(self) -> str | None:
         with self.state.lock:
             return self.state.webhook["url"] if self.state.webhook else None
-
-    def _wait(self, check: Callable[[], Any], timeout: float, explain: Callable[[], str]) -> Any:
-        deadline = time.monotonic() + timeout
-        with self.state.changed:
-            while True:
-                result = check()
-                if result:
-                    return result
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"timed out after {timeout} s: {explain()}")
-                self.state.changed.wait(min(remaining, 0.25))

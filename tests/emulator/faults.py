@@ -38,7 +38,9 @@ class Fault:
             if self.description:
                 error.description = self.description
             return error
-        description = self.description or INJECTED_DESCRIPTIONS.get(self.status, f"Error {self.status}")
+        description = self.description or INJECTED_DESCRIPTIONS.get(
+            self.status, f"Error {self.status}"
+        )
         return ApiError(self.status, description, retry_after=self.retry_after)
 
 
@@ -57,12 +59,21 @@ class FaultPlan:
         self._faults: list[Fault] = []
         self._delays: list[Delay] = []
 
-    def fail_next(self, method: str, status: int = 500, count: int = 1, retry_after: int | None = None,
-                  chat_id: int | str | None = None, description: str | None = None) -> None:  # fmt: skip
+    def fail_next(
+        self,
+        method: str,
+        status: int = 500,
+        count: int = 1,
+        retry_after: int | None = None,
+        chat_id: int | str | None = None,
+        description: str | None = None,
+    ) -> None:
         if count < 1:
             raise ValueError("count must be at least 1")
         with self._lock:
-            self._faults.append(Fault(method.lower(), status, count, retry_after, chat_id, description))
+            self._faults.append(
+                Fault(method.lower(), status, count, retry_after, chat_id, description)
+            )
 
     def delay_next(self, method: str, seconds: float, count: int = 1) -> None:
         with self._lock:

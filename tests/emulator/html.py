@@ -18,21 +18,55 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SUPPORTED_TAGS = frozenset({
-    "a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins",
-    "tg-spoiler", "tg-emoji", "span", "pre", "code", "blockquote",
-})  # fmt: skip
+SUPPORTED_TAGS = frozenset(
+    {
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    }
+)
 
 _SIMPLE_TYPES = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "tg-spoiler": "spoiler",
-}  # fmt: skip
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+}
 
 # Sort order of entities that share offset and length (TDLib's type priorities).
 _PRIORITY = {
-    "blockquote": 0, "expandable_blockquote": 0, "pre": 11, "code": 20, "text_link": 49, "text_mention": 49,
-    "bold": 90, "italic": 91, "underline": 92, "strikethrough": 93, "spoiler": 94, "custom_emoji": 99,
-}  # fmt: skip
+    "blockquote": 0,
+    "expandable_blockquote": 0,
+    "pre": 11,
+    "code": 20,
+    "text_link": 49,
+    "text_mention": 49,
+    "bold": 90,
+    "italic": 91,
+    "underline": 92,
+    "strikethrough": 93,
+    "spoiler": 94,
+    "custom_emoji": 99,
+}
 
 _SPACES = frozenset(b" \t\r\n\x0b")  # TDLib's is_space (it also counts the terminating NUL)
 _NAMED_REFERENCES = {b"lt": ord("<"), b"gt": ord(">"), b"amp": ord("&"), b"quot": ord('"')}
@@ -83,7 +117,9 @@ class _Parser:
                     self.utf16 += 2 if code > 0xFFFF else 1
                     continue
                 if self.strict_ampersand:
-                    raise HtmlParseError(f'Character "&" must be escaped as "&amp;" at byte offset {i}')
+                    raise HtmlParseError(
+                        f'Character "&" must be escaped as "&amp;" at byte offset {i}'
+                    )
             if c != ord("<"):
                 if c & 0xC0 != 0x80:  # first byte of a character
                     self.utf16 += 2 if c >= 0xF0 else 1
@@ -92,7 +128,9 @@ class _Parser:
                 continue
             i = self.start_tag(i) if self.at(i + 1) != ord("/") else self.end_tag(i)
         if self.stack:
-            raise HtmlParseError(f'Can\'t find end tag corresponding to start tag "{self.stack[-1].name}"')
+            raise HtmlParseError(
+                f'Can\'t find end tag corresponding to start tag "{self.stack[-1].name}"'
+            )
         try:
             text = self.out.decode("utf-8")
         except UnicodeDecodeError:
@@ -101,7 +139,9 @@ class _Parser:
             ) from None
         for entity in self.entities:
             if entity["type"] == "code":
-                entity.pop("language", None)  # a language only counts on <code> directly inside <pre>
+                entity.pop(
+                    "language", None
+                )  # a language only counts on <code> directly inside <pre>
         self.entities.sort(key=lambda e: (e["offset"], -e["length"], _PRIORITY.get(e["type"], 50)))
         return ParsedText(text, tuple(self.entities))
 
@@ -127,7 +167,9 @@ class _Parser:
                 i += 1
             attribute = self.source[attribute_start:i].decode("utf-8", "replace")
             if not attribute:
-                raise HtmlParseError(f'Empty attribute name in the tag "{name}" at byte offset {begin}')
+                raise HtmlParseError(
+                    f'Empty attribute name in the tag "{name}" at byte offset {begin}'
+                )
             while self.at(i) in _SPACES:
                 i += 1
             if self.at(i) != ord("="):
@@ -200,7 +242,11 @@ class _Parser:
         offset, length = tag.utf16_offset, self.utf16 - tag.utf16_offset
         entity: dict[str, Any] = {"type": "", "offset": offset, "length": length}
         last = self.entities[-1] if self.entities else None
-        same_span = last if last is not None and last["offset"] == offset and last["length"] == length else None
+        same_span = (
+            last
+            if last is not None and last["offset"] == offset and last["length"] == length
+            else None
+        )
         if tag.name in _SIMPLE_TYPES or tag.name == "span":
             entity["type"] = _SIMPLE_TYPES.get(tag.name, "spoiler")
         elif tag.name == "tg-emoji":
@@ -211,7 +257,9 @@ class _Parser:
             url = tag.argument or self.out[tag.text_start :].decode("utf-8", "replace")
             user_id = link_user_id(url)
             if user_id is not None:
-                entity.update(type="text_mention", user={"id": user_id, "is_bot": False, "first_name": ""})
+                entity.update(
+                    type="text_mention", user={"id": user_id, "is_bot": False, "first_name": ""}
+                )
             else:
                 checked = checked_link(url)
                 if checked is None:

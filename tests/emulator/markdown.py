@@ -17,28 +17,51 @@ from tests.emulator.html import HtmlParseError, ParsedText, checked_link, link_u
 MarkdownParseError = HtmlParseError
 
 _TDLIB_NAMES = {
-    "bold": "Bold", "italic": "Italic", "underline": "Underline", "strikethrough": "Strikethrough",
-    "spoiler": "Spoiler", "code": "Code", "pre": "Pre", "pre_code": "PreCode", "text_link": "TextUrl",
-    "custom_emoji": "CustomEmoji", "blockquote": "BlockQuote",
-}  # fmt: skip
+    "bold": "Bold",
+    "italic": "Italic",
+    "underline": "Underline",
+    "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler",
+    "code": "Code",
+    "pre": "Pre",
+    "pre_code": "PreCode",
+    "text_link": "TextUrl",
+    "custom_emoji": "CustomEmoji",
+    "blockquote": "BlockQuote",
+}
 _SPACES = frozenset(b" \t\r\n\x0b\x00")  # TDLib's is_space, NUL included
 _RESERVED = frozenset(b"_*[]()~`>#+-=|{}.!\n")
-_PRIORITY = {"blockquote": 0, "expandable_blockquote": 0, "pre": 11, "code": 20, "text_link": 49, "text_mention": 49}
+_PRIORITY = {
+    "blockquote": 0,
+    "expandable_blockquote": 0,
+    "pre": 11,
+    "code": 20,
+    "text_link": 49,
+    "text_mention": 49,
+}
 
 
 def _reserved(char: int) -> HtmlParseError:
-    return HtmlParseError(f"Character '{chr(char)}' is reserved and must be escaped with the preceding '\\'")
+    return HtmlParseError(
+        f"Character '{chr(char)}' is reserved and must be escaped with the preceding '\\'"
+    )
 
 
 def _sorted(entities: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
-    return tuple(sorted(entities, key=lambda e: (e["offset"], -e["length"], _PRIORITY.get(e["type"], 90))))
+    return tuple(
+        sorted(entities, key=lambda e: (e["offset"], -e["length"], _PRIORITY.get(e["type"], 90)))
+    )
 
 
 def _link_entity(url: str, offset: int, length: int) -> dict[str, Any] | None:
     user_id = link_user_id(url)
     if user_id is not None:
-        return {"type": "text_mention", "offset": offset, "length": length,
-                "user": {"id": user_id, "is_bot": False, "first_name": ""}}  # fmt: skip
+        return {
+            "type": "text_mention",
+            "offset": offset,
+            "length": length,
+            "user": {"id": user_id, "is_bot": False, "first_name": ""},
+        }
     checked = checked_link(url)
     if checked is None:
         return None
@@ -79,7 +102,9 @@ class _MarkdownV2:
         self.finish_blockquote()
         if self.stack:
             top = self.stack[-1]
-            raise HtmlParseError(f"Can't find end of {_TDLIB_NAMES[top.type]} entity at byte offset {top.byte_offset}")
+            raise HtmlParseError(
+                f"Can't find end of {_TDLIB_NAMES[top.type]} entity at byte offset {top.byte_offset}"
+            )
         return ParsedText(self.out.decode("utf-8", "replace"), _sorted(self.entities))
 
     def step(self, i: int) -> int:
@@ -106,7 +131,11 @@ class _MarkdownV2:
         if not self.stack:
             return False
         c, next_c = self.source[i], self.at(i + 1)
-        if self.in_blockquote and c == ord("\n") and (i + 1 == len(self.source) or next_c != ord(">")):
+        if (
+            self.in_blockquote
+            and c == ord("\n")
+            and (i + 1 == len(self.source) or next_c != ord(">"))
+        ):
             return True
         kind = self.stack[-1].type
         return {
@@ -169,7 +198,11 @@ class _MarkdownV2:
         language_end = i
         while self.at(language_end) not in _SPACES and self.at(language_end) != ord("`"):
             language_end += 1
-        if i != language_end and language_end < len(self.source) and self.at(language_end) != ord("`"):
+        if (
+            i != language_end
+            and language_end < len(self.source)
+            and self.at(language_end) != ord("`")
+        ):
             kind, argument = "pre_code", self.source[i:language_end].decode("utf-8", "replace")
             i = language_end
         if self.at(i) in (ord("\n"), ord("\r")):
@@ -184,7 +217,9 @@ class _MarkdownV2:
         if c == ord("\n") and kind != "blockquote":
             crlf = top.byte_offset == i - 3 and self.out[-1:] == b"\r"
             if kind != "spoiler" or not (top.byte_offset == i - 2 or crlf):
-                raise HtmlParseError(f"Can't find end of {_TDLIB_NAMES[kind]} entity at byte offset {top.byte_offset}")
+                raise HtmlParseError(
+                    f"Can't find end of {_TDLIB_NAMES[kind]} entity at byte offset {top.byte_offset}"
+                )
             self.stack.pop()
             top = self.stack[-1]
             if top.type != "blockquote":
@@ -222,7 +257,11 @@ class _MarkdownV2:
         if not skip:
             length = self.utf16 - top.utf16_offset
             if entity is None:
-                entity = {"type": "pre" if kind == "pre_code" else kind, "offset": top.utf16_offset, "length": length}
+                entity = {
+                    "type": "pre" if kind == "pre_code" else kind,
+                    "offset": top.utf16_offset,
+                    "length": length,
+                }
                 if kind == "pre_code":
                     entity["language"] = top.argument
                 if kind == "custom_emoji":
@@ -246,7 +285,7 @@ class _MarkdownV2:
         return url.decode("utf-8", "replace"), i
 
     def finish_blockquote(self) -> None:
-        """A quote still open at the end of the text ends there (`||` just before makes it expandable)."""
+        """A quote still open at the end of the text ends there (`||` just before: expandable)."""
         if not self.in_blockquote:
             return
         kind = "blockquote"
@@ -257,7 +296,13 @@ class _MarkdownV2:
         if top.type == "blockquote":
             self.in_blockquote = False
             if self.utf16 != top.utf16_offset:
-                self.entities.append({"type": kind, "offset": top.utf16_offset, "length": self.utf16 - top.utf16_offset})
+                self.entities.append(
+                    {
+                        "type": kind,
+                        "offset": top.utf16_offset,
+                        "length": self.utf16 - top.utf16_offset,
+                    }
+                )
             self.stack.pop()
 
 
@@ -267,7 +312,7 @@ def parse_markdown_v2(source: str) -> ParsedText:
 
 
 def parse_markdown(source: str) -> ParsedText:
-    """Parse legacy Markdown (`*bold*`, `_italic_`, `` `code` ``, ```` ```pre``` ````, `[text](url)`)."""
+    """Parse legacy Markdown: *bold*, _italic_, `code`, ```pre``` and [text](url)."""
     text = source.encode("utf-8")
     size = len(text)
 
@@ -308,7 +353,10 @@ def parse_markdown(source: str) -> ParsedText:
             if at(i) in (ord("\n"), ord("\r")):
                 i += 2 if at(i + 1) in (ord("\n"), ord("\r")) and at(i) != at(i + 1) else 1
         offset = utf16
-        while i < size and (text[i] != end_char or (is_pre and not (at(i + 1) == ord("`") and at(i + 2) == ord("`")))):
+        while i < size and (
+            text[i] != end_char
+            or (is_pre and not (at(i + 1) == ord("`") and at(i + 2) == ord("`")))
+        ):
             if text[i] & 0xC0 != 0x80:
                 utf16 += 2 if text[i] >= 0xF0 else 1
             out.append(text[i])
@@ -334,7 +382,14 @@ def parse_markdown(source: str) -> ParsedText:
                 if link is not None:
                     entities.append(link)
             elif is_pre:
-                entities.append({"type": "pre", "offset": offset, "length": length, **({"language": language} if language else {})})
+                entities.append(
+                    {
+                        "type": "pre",
+                        "offset": offset,
+                        "length": length,
+                        **({"language": language} if language else {}),
+                    }
+                )
             else:
                 entities.append({"type": "code", "offset": offset, "length": length})
         if is_pre:

@@ -14,12 +14,33 @@ from tests.emulator.errors import bad_request
 CALLBACK_DATA_LIMIT = 64  # bytes of UTF-8
 MAX_BUTTONS = 100
 _INLINE_ACTIONS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay",
-)  # fmt: skip
-_STRING_FIELDS = ("text", "url", "callback_data", "switch_inline_query", "switch_inline_query_current_chat",
-                  "icon_custom_emoji_id", "style")  # fmt: skip
-_OBJECT_FIELDS = ("web_app", "login_url", "switch_inline_query_chosen_chat", "copy_text", "callback_game")
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
+_STRING_FIELDS = (
+    "text",
+    "url",
+    "callback_data",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "icon_custom_emoji_id",
+    "style",
+)
+_OBJECT_FIELDS = (
+    "web_app",
+    "login_url",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+)
 _STYLES = ("danger", "success", "primary")
 
 
@@ -47,7 +68,9 @@ def validate_reply_markup(markup: Any, *, inline_only: bool = False) -> dict[str
 
 def _check_inline_keyboard(rows: Any) -> None:
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays')
+        raise bad_request(
+            'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
+        )
     if sum(len(row) for row in rows) > MAX_BUTTONS:
         raise bad_request("REPLY_MARKUP_TOO_LONG")
     for row in rows:
@@ -73,13 +96,20 @@ def _check_inline_button(button: Any) -> None:
         refuse("invalid button style specified")
     # The Bot API reads an empty string as "not given": callback_data "" is a text-only button.
     # (The switch_inline_query fields may be empty: they then insert just the bot's username.)
-    actions = [name for name in _INLINE_ACTIONS if name in button
-               and (button[name] not in ("", None, False) or name.startswith("switch_inline_query"))]  # fmt: skip
+    actions = [
+        name
+        for name in _INLINE_ACTIONS
+        if name in button
+        and (button[name] not in ("", None, False) or name.startswith("switch_inline_query"))
+    ]
     if not actions:
         refuse("Text buttons are unallowed in the inline keyboard")
     if not button["text"]:
         raise bad_request("BUTTON_TEXT_INVALID")
-    if "callback_data" in actions and len(button["callback_data"].encode("utf-8")) > CALLBACK_DATA_LIMIT:
+    if (
+        "callback_data" in actions
+        and len(button["callback_data"].encode("utf-8")) > CALLBACK_DATA_LIMIT
+    ):
         raise bad_request("BUTTON_DATA_INVALID")
     if "url" in actions:
         _check_button_url(button["url"])
@@ -92,14 +122,18 @@ def _check_button_url(url: str) -> None:
             return  # Telegram adds http:// to a bare host
         raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
     if scheme.lower() not in ("http", "https", "tg"):
-        raise bad_request(f"inline keyboard button URL '{url}' is invalid: Unsupported URL protocol")
+        raise bad_request(
+            f"inline keyboard button URL '{url}' is invalid: Unsupported URL protocol"
+        )
     if scheme.lower() != "tg" and (not rest or rest[0] in "/?#"):
         raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
 
 
 def _check_reply_keyboard(rows: Any) -> None:
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request('field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays')
+        raise bad_request(
+            'field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays'
+        )
     if sum(len(row) for row in rows) > 300:
         raise bad_request("REPLY_MARKUP_TOO_LONG")
     for row in rows:
@@ -107,16 +141,25 @@ def _check_reply_keyboard(rows: Any) -> None:
             if isinstance(button, str):
                 continue
             if not isinstance(button, dict):
-                raise bad_request("can't parse keyboard button: KeyboardButton should be a String or an Object")
+                raise bad_request(
+                    "can't parse keyboard button: KeyboardButton should be a String or an Object"
+                )
             if not isinstance(button.get("text"), str):
-                raise bad_request('can\'t parse keyboard button: Field "text" must be of type String')
+                raise bad_request(
+                    'can\'t parse keyboard button: Field "text" must be of type String'
+                )
             for flag in ("request_contact", "request_location"):
                 if flag in button and not isinstance(button[flag], bool):
-                    raise bad_request(f'can\'t parse keyboard button: Field "{flag}" must be of type Boolean')
+                    raise bad_request(
+                        f'can\'t parse keyboard button: Field "{flag}" must be of type Boolean'
+                    )
 
 
 def inline_buttons(markup: dict[str, Any] | None) -> list[list[tuple[str, str | None]]]:
     """Rows of (text, callback_data or None) of an inline keyboard, for tests to read and press."""
     if not markup or "inline_keyboard" not in markup:
         return []
-    return [[(b.get("text", ""), b.get("callback_data") or None) for b in row] for row in markup["inline_keyboard"]]
+    return [
+        [(b.get("text", ""), b.get("callback_data") or None) for b in row]
+        for row in markup["inline_keyboard"]
+    ]

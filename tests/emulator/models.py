@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-
 ChatType = Literal["private", "group", "supergroup"]
 
 
@@ -61,7 +60,7 @@ class Chat:
 
 @dataclass
 class StoredFile:
-    """One file Telegram holds; `file_id` is what bots pass around, `file_path` what getFile gives."""
+    """A file Telegram holds: bots pass `file_id` around; getFile gives `file_path`."""
 
     file_id: str
     file_unique_id: str
@@ -78,11 +77,20 @@ class StoredFile:
         return len(self.data)
 
     def photo_size(self) -> dict[str, Any]:
-        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                "width": self.width, "height": self.height, "file_size": self.size}  # fmt: skip
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "width": self.width,
+            "height": self.height,
+            "file_size": self.size,
+        }
 
     def document(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"file_id": self.file_id, "file_unique_id": self.file_unique_id, "file_size": self.size}
+        data: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": self.size,
+        }
         if self.file_name:
             data["file_name"] = self.file_name
         if self.mime_type:
@@ -90,8 +98,12 @@ class StoredFile:
         return data
 
     def file(self) -> dict[str, Any]:
-        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                "file_size": self.size, "file_path": self.file_path}  # fmt: skip
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": self.size,
+            "file_path": self.file_path,
+        }
 
 
 @dataclass
@@ -164,5 +176,8 @@ class ApiCall:
 
     def __repr__(self) -> str:
         outcome = "ok" if self.ok else f"{self.error_code} {self.description}"
-        shown = {k: (v if not isinstance(v, str) or len(v) < 80 else v[:77] + "...") for k, v in self.params.items()}
+        shown = {
+            k: (v if not isinstance(v, str) or len(v) < 80 else v[:77] + "...")
+            for k, v in self.params.items()
+        }
         return f"ApiCall({self.method} {shown} -> {outcome})"

@@ -67,9 +67,13 @@ class RateLimiter:
         bucket = self._chats.get(chat_id)
         if bucket is None:
             if is_group:
-                bucket = TokenBucket(self.limit.per_group_burst, self.limit.per_group_per_minute / 60, updated=now)
+                bucket = TokenBucket(
+                    self.limit.per_group_burst, self.limit.per_group_per_minute / 60, updated=now
+                )
             else:
-                bucket = TokenBucket(self.limit.per_chat_burst, self.limit.per_chat_per_second, updated=now)
+                bucket = TokenBucket(
+                    self.limit.per_chat_burst, self.limit.per_chat_per_second, updated=now
+                )
             self._chats[chat_id] = bucket
         return bucket
 
@@ -77,7 +81,10 @@ class RateLimiter:
         """Whole seconds (at least 1) to wait before `cost` more messages to the chat, or None."""
         with self._lock:
             now = self.clock()
-            wait = max(self._bucket(chat_id, is_group, now).wait_for(cost, now), self._global.wait_for(cost, now))
+            wait = max(
+                self._bucket(chat_id, is_group, now).wait_for(cost, now),
+                self._global.wait_for(cost, now),
+            )
             if wait <= 0:
                 return None
             return max(1, math.ceil(wait)) if math.isfinite(wait) else 3600

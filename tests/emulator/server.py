@@ -18,9 +18,16 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.emulator.errors import ApiError, bad_request, conflict, not_found, too_many_requests, unauthorized
+from tests.emulator.errors import (
+    ApiError,
+    bad_request,
+    conflict,
+    not_found,
+    too_many_requests,
+    unauthorized,
+)
 from tests.emulator.faults import FaultPlan
-from tests.emulator.methods import HANDLERS, Behaviour, Call, send_cost
+from tests.emulator.methods import HANDLERS, Behaviour, Call, accept, send_cost
 from tests.emulator.models import ApiCall
 from tests.emulator.ratelimit import RateLimiter
 from tests.emulator.spec import ApiSpec, MethodSpec, Upload
@@ -71,8 +78,16 @@ class _Poll:
 
 
 class ApiServer:
-    def __init__(self, state: EmulatorState, *, token: str, spec: ApiSpec, faults: FaultPlan,
-                 limiter: RateLimiter | None, behaviour: Behaviour) -> None:  # fmt: skip
+    def __init__(
+        self,
+        state: EmulatorState,
+        *,
+        token: str,
+        spec: ApiSpec,
+        faults: FaultPlan,
+        limiter: RateLimiter | None,
+        behaviour: Behaviour,
+    ) -> None:
         self.state = state
         self.token = token
         self.spec = spec
@@ -93,13 +108,15 @@ class ApiServer:
 
     async def _on_startup(self, app: web.Application) -> None:
         self._loop = asyncio.get_running_loop()
+        self._closing = False
         self.state.add_listener(self._state_changed)
 
     async def _on_shutdown(self, app: web.Application) -> None:
         self.close()
 
     def close(self) -> None:
-        """Release pending long polls (answering them with no updates) so shutdown is quick."""
+        """Release pending long polls (answering them with no updates) so shutdown is quick.
+        Runs on the server's loop."""
         self._closing = True
         self.state.remove_listener(self._state_changed)
         if self._poll is not None:
@@ -145,19 +162,24 @@ class ApiServer:
             params = self.spec.parse_params(spec, params)
             result = await self._run(spec, params, attachments)
         except ApiError as error:
-            self.state.record(ApiCall(name, params, False, error.error_code, error.description, arrived, injected))
+            self.state.record(
+                ApiCall(name, params, False, error.error_code, error.description, arrived, injected)
+            )
             return _json(error.to_json(), error.error_code)
         self.state.record(ApiCall(name, params, True, None, None, arrived, result=result))
         return _json({"ok": True, "result": result})
 
-    async def _run(self, spec: MethodSpec, params: dict[str, Any], attachments: dict[str, Upload]) -> Any:
+    async def _run(
+        self, spec: MethodSpec, params: dict[str, Any], attachments: dict[str, Upload]
+    ) -> Any:
         if spec.name == "getUpdates":
             return await self._get_updates(params)
         call = Call(self.state, params, attachments, self.behaviour)
-        handler = HANDLERS.get(spec.name.lower(), lambda _call: True)
+        handler = HANDLERS.get(spec.name.lower(), accept)
         with self.state.lock:
             cost = send_cost(spec.name, params)
-            chat = self.state.chats.get(params.get("chat_id")) if cost and self.limiter else None
+            chat_id = params.get("chat_id")
+            chat = self.state.chats.get(chat_id) if cost and isinstance(chat_id, int) else None
             if chat is not None and self.limiter is not None:
                 is_group = chat.type != "private"
                 retry_after = self.limiter.retry_after(chat.id, is_group=is_group, cost=cost)
@@ -175,14 +197,18 @@ class ApiServer:
         so a bot restarted after a crash takes over at once.
         """
         if self.state.webhook:
-            raise conflict("can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
+            raise conflict(
+                "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+            )
         if self._poll is not None:
             self._poll.terminated = True
             self._poll.event.set()
         poll = self._poll = _Poll()
         if "allowed_updates" in params:
             with self.state.lock:
-                self.state.allowed_updates = frozenset(params["allowed_updates"]) or DEFAULT_ALLOWED_UPDATES
+                self.state.allowed_updates = (
+                    frozenset(params["allowed_updates"]) or DEFAULT_ALLOWED_UPDATES
+                )
         offset = params.get("offset")
         limit = min(max(int(params.get("limit", 100)), 1), 100)
         loop = asyncio.get_running_loop()
@@ -191,14 +217,16 @@ class ApiServer:
             while True:
                 poll.event.clear()
                 if poll.terminated:
-                    raise conflict("terminated by other getUpdates request; make sure that only one bot instance is running")
+                    raise conflict(
+                        "terminated by other getUpdates request; make sure that only one bot instance is running"
+                    )
                 updates = self.state.take_updates(offset, limit)
                 remaining = deadline - loop.time()
                 if updates or remaining <= 0 or self._closing:
                     return updates
                 try:
                     await asyncio.wait_for(poll.event.wait(), remaining)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         finally:
             if self._poll is poll:
@@ -211,4 +239,6 @@ class ApiServer:
             stored = self.state.files_by_path.get(request.match_info["path"])
         if stored is None:
             return _json(not_found().to_json(), 404)
-        return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
+        return web.Response(
+            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+        )

@@ -62,7 +62,7 @@ class TypeSpec:
         """The value its `type` field must have ("must be photo"), for choosing among subtypes."""
         type_field = self.fields.get("type")
         match = re.search(r"must be (\S+)", type_field.description) if type_field else None
-        return match.group(1).strip("*“”\".,") if match else None
+        return match.group(1).strip('*“”".,') if match else None
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,12 @@ class MethodSpec:
 
 
 def _fields(raw: list[dict[str, Any]] | None) -> dict[str, FieldSpec]:
-    return {f["name"]: FieldSpec(f["name"], tuple(f["types"]), bool(f["required"]), f.get("description", ""))
-            for f in raw or []}  # fmt: skip
+    return {
+        f["name"]: FieldSpec(
+            f["name"], tuple(f["types"]), bool(f["required"]), f.get("description", "")
+        )
+        for f in raw or []
+    }
 
 
 def _article(type_name: str) -> str:
@@ -90,7 +94,10 @@ class ApiSpec:
             name: TypeSpec(name, _fields(t.get("fields")), tuple(t.get("subtypes", ())))
             for name, t in raw["types"].items()
         }
-        methods = [MethodSpec(m["name"], _fields(m.get("fields")), tuple(m.get("returns", ()))) for m in raw["methods"].values()]
+        methods = [
+            MethodSpec(m["name"], _fields(m.get("fields")), tuple(m.get("returns", ())))
+            for m in raw["methods"].values()
+        ]
         self._methods = {m.name.lower(): m for m in methods}
 
     def method(self, name: str) -> MethodSpec | None:
@@ -156,7 +163,9 @@ class ApiSpec:
                 return json.loads(value)
             except ValueError:
                 if "String" not in types:
-                    raise bad_request(f"can't parse {_JSON_NAMES.get(spec.name, spec.name)} JSON object") from None
+                    raise bad_request(
+                        f"can't parse {_JSON_NAMES.get(spec.name, spec.name)} JSON object"
+                    ) from None
         if "String" in types or "InputFile" in types:
             return value
         raise bad_request(f'parameter "{spec.name}" must be {self._describe(spec.types)}')
@@ -196,7 +205,9 @@ class ApiSpec:
 
     # --- objects --------------------------------------------------------------------------------
 
-    def check_value(self, types: list[str] | tuple[str, ...], value: Any, path: str = "") -> list[str]:
+    def check_value(
+        self, types: list[str] | tuple[str, ...], value: Any, path: str = ""
+    ) -> list[str]:
         """Problems with `value` as one of `types` ([] when it fits); used for nested request
         objects and, in tests, to prove the emulator's own updates match the spec."""
         best: list[str] | None = None
@@ -232,23 +243,33 @@ class ApiSpec:
             "InputFile": lambda v: isinstance(v, (str, Upload)),
         }
         if type_expr in checks:
-            return [] if checks[type_expr](value) else [f'Field "{label}" must be of type {type_expr}']
+            return (
+                [] if checks[type_expr](value) else [f'Field "{label}" must be of type {type_expr}']
+            )
         spec = self.types.get(type_expr)
         if spec is None:
             return [f"unknown type {type_expr}"]
         if spec.subtypes:
             return self.check_value(list(spec.subtypes), value, path)
         if not isinstance(value, dict):
-            return [f"{type_expr} should be an Object" if not path else f'Field "{label}" must be of type Object']
+            return [
+                f"{type_expr} should be an Object"
+                if not path
+                else f'Field "{label}" must be of type Object'
+            ]
         problems = []
         for name, field_spec in spec.fields.items():
             if name not in value:
                 if field_spec.required:
                     problems.append(f'Can\'t find field "{name}"' + (f" in {path}" if path else ""))
                 continue
-            problems += self.check_value(field_spec.types, value[name], f"{path}.{name}" if path else name)
+            problems += self.check_value(
+                field_spec.types, value[name], f"{path}.{name}" if path else name
+            )
         if spec.discriminator is not None and value.get("type") not in (None, spec.discriminator):
-            problems.append(f'Field "{path + "." if path else ""}type" must be "{spec.discriminator}"')
+            problems.append(
+                f'Field "{path + "." if path else ""}type" must be "{spec.discriminator}"'
+            )
         return problems
 
 

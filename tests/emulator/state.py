@@ -13,25 +13,53 @@ confirmation is lost).
 from __future__ import annotations
 
 import io
-import json
 import itertools
+import json
 import mimetypes
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
-from tests.emulator.models import ApiCall, CallbackQuery, Chat, Content, MessageKind, StoredFile, StoredMessage, User
+from tests.emulator.models import (
+    ApiCall,
+    CallbackQuery,
+    Chat,
+    Content,
+    MessageKind,
+    StoredFile,
+    StoredMessage,
+    User,
+)
 from tests.emulator.text import detect_entities
 
 # Update kinds delivered when the bot has not chosen (Telegram's default).
-DEFAULT_ALLOWED_UPDATES = frozenset({
-    "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-    "business_message", "edited_business_message", "deleted_business_messages", "inline_query",
-    "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query", "purchased_paid_media",
-    "poll", "poll_answer", "my_chat_member", "chat_join_request", "chat_boost", "removed_chat_boost",
-})  # fmt: skip
+DEFAULT_ALLOWED_UPDATES = frozenset(
+    {
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
+    }
+)
+T = TypeVar("T")
 THUMBNAIL_SIDE = 90
 NOMINAL_PHOTO = (1280, 960)  # dimensions reported for photo bytes Pillow cannot read
 
@@ -51,7 +79,7 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
 
         with Image.open(io.BytesIO(data)) as image:
             return image.size
-    except Exception:  # not an image Pillow reads, or Pillow missing: dimensions are nominal
+    except (ImportError, OSError, ValueError):  # no Pillow, or not an image it reads
         return None
 
 
@@ -64,12 +92,14 @@ def _thumbnail(data: bytes) -> tuple[bytes, int, int] | None:
             buffer = io.BytesIO()
             image.convert("RGB").save(buffer, format="JPEG", quality=70)
             return buffer.getvalue(), image.width, image.height
-    except Exception:
+    except (ImportError, OSError, ValueError):
         return None
 
 
 class EmulatorState:
-    def __init__(self, bot: User, *, privacy_mode: bool = True, first_update_id: int = 10_000_001) -> None:
+    def __init__(
+        self, bot: User, *, privacy_mode: bool = True, first_update_id: int = 10_000_001
+    ) -> None:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.bot = bot
@@ -107,6 +137,20 @@ class EmulatorState:
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
+    def wait_until(self, check: Callable[[], T | None], timeout: float) -> T | None:
+        """Re-run `check` after every change until it returns something truthy; None on timeout."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                result = check()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                # The timeout also covers changes made without notify() (e.g. a direct edit).
+                self.changed.wait(min(remaining, 0.25))
+
     def notify(self) -> None:
         with self.lock:
             self.changed.notify_all()
@@ -115,8 +159,15 @@ class EmulatorState:
 
     # --- users and chats ----------------------------------------------------------------------
 
-    def add_user(self, first_name: str, last_name: str | None = None, username: str | None = None,
-                 language_code: str | None = None, user_id: int | None = None, started: bool = True) -> User:  # fmt: skip
+    def add_user(
+        self,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = None,
+        user_id: int | None = None,
+        started: bool = True,
+    ) -> User:
         with self.lock:
             if user_id is None:
                 user_id = next(self._user_ids)
@@ -135,7 +186,13 @@ class EmulatorState:
             chat_id = group_id if group_id is not None else -next(self._group_ids)
             if chat_id >= 0 or chat_id in self.chats:
                 raise ValueError(f"group id {chat_id} is taken or not negative")
-            chat = Chat(chat_id, "group", title=title, members={m.id for m in members}, instance=_random_digits(19))
+            chat = Chat(
+                chat_id,
+                "group",
+                title=title,
+                members={m.id for m in members},
+                instance=_random_digits(19),
+            )
             self.chats[chat_id] = chat
             first = next(iter(chat.members), None)
             adder = self.users.get(first) if first is not None else None
@@ -150,10 +207,16 @@ class EmulatorState:
                 return
             user.blocked = blocked
             if blocked:
-                self.push_update("my_chat_member", self._member_change(self.chats[user.id], user, "member", "kicked"))
+                self.push_update(
+                    "my_chat_member",
+                    self._member_change(self.chats[user.id], user, "member", "kicked"),
+                )
             else:
                 user.started = True
-                self.push_update("my_chat_member", self._member_change(self.chats[user.id], user, "kicked", "member"))
+                self.push_update(
+                    "my_chat_member",
+                    self._member_change(self.chats[user.id], user, "kicked", "member"),
+                )
             self.notify()
 
     def remove_bot(self, chat: Chat) -> None:
@@ -161,7 +224,9 @@ class EmulatorState:
         with self.lock:
             if chat.bot_is_member:
                 chat.bot_is_member = False
-                self.push_update("my_chat_member", self._member_change(chat, None, "member", "kicked"))
+                self.push_update(
+                    "my_chat_member", self._member_change(chat, None, "member", "kicked")
+                )
                 self.notify()
 
     def _member_change(self, chat: Chat, user: User | None, old: str, new: str) -> dict[str, Any]:
@@ -171,17 +236,32 @@ class EmulatorState:
                 data["until_date"] = 0
             return data
 
-        return {"chat": chat.to_api(), "from": (user or self.bot).to_api(), "date": int(time.time()),
-                "old_chat_member": member(old), "new_chat_member": member(new)}  # fmt: skip
+        return {
+            "chat": chat.to_api(),
+            "from": (user or self.bot).to_api(),
+            "date": int(time.time()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
 
     # --- messages -----------------------------------------------------------------------------
 
-    def new_message(self, chat: Chat, *, from_bot: bool, sender_id: int, kind: MessageKind, content: Content,
-                    **media: Any) -> StoredMessage:  # fmt: skip
+    def new_message(
+        self,
+        chat: Chat,
+        *,
+        from_bot: bool,
+        sender_id: int,
+        kind: MessageKind,
+        content: Content,
+        **media: Any,
+    ) -> StoredMessage:
         with self.lock:
             message_id = self._last_message_id.get(chat.id, 0) + 1
             self._last_message_id[chat.id] = message_id
-            message = StoredMessage(chat.id, message_id, int(time.time()), sender_id, from_bot, kind, content, **media)
+            message = StoredMessage(
+                chat.id, message_id, int(time.time()), sender_id, from_bot, kind, content, **media
+            )
             self.messages.setdefault(chat.id, {})[message_id] = message
             self.notify()
             return message
@@ -200,8 +280,12 @@ class EmulatorState:
         with self.lock:
             chat = self.chats[message.chat_id]
             sender = self.bot if message.from_bot else self.users[message.sender_id]
-            data: dict[str, Any] = {"message_id": message.message_id, "from": sender.to_api(),
-                                    "chat": chat.to_api(), "date": message.date}  # fmt: skip
+            data: dict[str, Any] = {
+                "message_id": message.message_id,
+                "from": sender.to_api(),
+                "chat": chat.to_api(),
+                "date": message.date,
+            }
             content = message.content
             if message.kind == "text":
                 data["text"] = content.text or ""
@@ -224,7 +308,9 @@ class EmulatorState:
             if message.forward_origin:
                 data["forward_origin"] = dict(message.forward_origin)
             if content.reply_markup and "inline_keyboard" in content.reply_markup:
-                data["reply_markup"] = content.reply_markup  # only inline keyboards are part of a Message
+                data["reply_markup"] = (
+                    content.reply_markup
+                )  # only inline keyboards are part of a Message
             if content.edit_date:
                 data["edit_date"] = content.edit_date
             replied = self.message(message.chat_id, message.reply_to) if message.reply_to else None
@@ -234,40 +320,74 @@ class EmulatorState:
 
     # --- files --------------------------------------------------------------------------------
 
-    def store_file(self, kind: str, data: bytes, *, mime_type: str | None = None, file_name: str | None = None,
-                   width: int = 0, height: int = 0) -> StoredFile:  # fmt: skip
+    def store_file(
+        self,
+        kind: str,
+        data: bytes,
+        *,
+        mime_type: str | None = None,
+        file_name: str | None = None,
+        width: int = 0,
+        height: int = 0,
+    ) -> StoredFile:
         with self.lock:
             number = next(self._file_numbers)
             if kind == "photo":
                 prefix, path = "AgACAgIAAxkBAAI", f"photos/file_{number}.jpg"
             else:
-                extension = (file_name or "").rpartition(".")[2] if "." in (file_name or "") else None
-                extension = extension or (mimetypes.guess_extension(mime_type or "") or ".bin").lstrip(".")
+                extension = (
+                    (file_name or "").rpartition(".")[2] if "." in (file_name or "") else None
+                )
+                extension = extension or (
+                    mimetypes.guess_extension(mime_type or "") or ".bin"
+                ).lstrip(".")
                 prefix, path = "BQACAgIAAxkBAAI", f"documents/file_{number}.{extension}"
             stored = StoredFile(
                 file_id=prefix + secrets.token_urlsafe(48)[:56],
                 file_unique_id="AQAD" + secrets.token_urlsafe(9)[:12],
                 kind="photo" if kind == "photo" else "document",
-                data=data, file_path=path, mime_type=mime_type, file_name=file_name, width=width, height=height,
-            )  # fmt: skip
+                data=data,
+                file_path=path,
+                mime_type=mime_type,
+                file_name=file_name,
+                width=width,
+                height=height,
+            )
             self.files[stored.file_id] = stored
             self.files_by_path[stored.file_path] = stored
             return stored
 
     def store_photo(self, data: bytes) -> tuple[StoredFile, ...]:
-        """The PhotoSize set Telegram makes of an uploaded photo; the largest keeps the exact bytes."""
+        """The PhotoSizes Telegram makes of an uploaded photo; the largest keeps the exact bytes."""
         with self.lock:
             width, height = _image_size(data) or NOMINAL_PHOTO
             sizes: list[StoredFile] = []
             if max(width, height) > THUMBNAIL_SIDE:
                 thumb = _thumbnail(data)
                 if thumb is not None:
-                    sizes.append(self.store_file("photo", thumb[0], mime_type="image/jpeg", width=thumb[1], height=thumb[2]))
+                    sizes.append(
+                        self.store_file(
+                            "photo",
+                            thumb[0],
+                            mime_type="image/jpeg",
+                            width=thumb[1],
+                            height=thumb[2],
+                        )
+                    )
                 else:
                     scale = THUMBNAIL_SIDE / max(width, height)
-                    sizes.append(self.store_file("photo", data, mime_type="image/jpeg",
-                                                 width=max(1, round(width * scale)), height=max(1, round(height * scale))))  # fmt: skip
-            sizes.append(self.store_file("photo", data, mime_type="image/jpeg", width=width, height=height))
+                    sizes.append(
+                        self.store_file(
+                            "photo",
+                            data,
+                            mime_type="image/jpeg",
+                            width=max(1, round(width * scale)),
+                            height=max(1, round(height * scale)),
+                        )
+                    )
+            sizes.append(
+                self.store_file("photo", data, mime_type="image/jpeg", width=width, height=height)
+            )
             photo_set = tuple(sizes)
             for size in photo_set:
                 self.photo_sets[size.file_id] = photo_set
@@ -328,12 +448,16 @@ class EmulatorState:
 
     # --- what users do --------------------------------------------------------------------------
 
-    def user_message(self, user: User, chat: Chat, kind: MessageKind, content: Content, **media: Any) -> StoredMessage:
+    def user_message(
+        self, user: User, chat: Chat, kind: MessageKind, content: Content, **media: Any
+    ) -> StoredMessage:
         """A message from a user; queued as an update when the bot gets to see it."""
         with self.lock:
             if content.text and not content.entities:
                 content.entities = tuple(detect_entities(content.text))
-            message = self.new_message(chat, from_bot=False, sender_id=user.id, kind=kind, content=content, **media)
+            message = self.new_message(
+                chat, from_bot=False, sender_id=user.id, kind=kind, content=content, **media
+            )
             if self._bot_sees(chat, message):
                 self.push_update("message", self.message_json(message))
             return message
@@ -353,16 +477,31 @@ class EmulatorState:
             command = text.split(maxsplit=1)[0]
             return "@" not in command or command.split("@", 1)[1].lower() == username
         replied = self.message(chat.id, message.reply_to) if message.reply_to else None
-        return bool(replied and replied.from_bot) or (bool(username) and f"@{username}" in text.lower())
+        return bool(replied and replied.from_bot) or (
+            bool(username) and f"@{username}" in text.lower()
+        )
 
     def press(self, user: User, message: StoredMessage, data: str) -> CallbackQuery:
         with self.lock:
-            query = CallbackQuery(_random_digits(19), user.id, message.chat_id, message.message_id, data, time.monotonic())
+            query = CallbackQuery(
+                _random_digits(19),
+                user.id,
+                message.chat_id,
+                message.message_id,
+                data,
+                time.monotonic(),
+            )
             self.callbacks[query.id] = query
-            self.push_update("callback_query", {
-                "id": query.id, "from": user.to_api(), "message": self.message_json(message),
-                "chat_instance": self.chats[message.chat_id].instance, "data": data,
-            })  # fmt: skip
+            self.push_update(
+                "callback_query",
+                {
+                    "id": query.id,
+                    "from": user.to_api(),
+                    "message": self.message_json(message),
+                    "chat_instance": self.chats[message.chat_id].instance,
+                    "data": data,
+                },
+            )
             return query
 
     # --- calls --------------------------------------------------------------------------------

@@ -26,8 +26,13 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def parse_formatted(text: str, parse_mode: str | None, entities: list[dict[str, Any]] | None = None,
-                    *, strict_html: bool = True) -> ParsedText:  # fmt: skip
+def parse_formatted(
+    text: str,
+    parse_mode: str | None,
+    entities: list[dict[str, Any]] | None = None,
+    *,
+    strict_html: bool = True,
+) -> ParsedText:
     """Text and entities after applying `parse_mode` (or the explicit `entities`), then trimming.
 
     Raises ApiError 400 "unsupported parse_mode" or "can't parse entities: <reason>".
@@ -60,7 +65,9 @@ def _checked_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[st
         if not isinstance(offset, int) or not isinstance(length, int) or offset < 0 or length < 0:
             raise bad_request("can't parse entities: wrong entity offset or length")
         if offset + length > size:
-            raise bad_request(f"can't parse entities: entity ends after the end of the text at byte offset {offset}")
+            raise bad_request(
+                f"can't parse entities: entity ends after the end of the text at byte offset {offset}"
+            )
         if length:
             checked.append(dict(entity))
     return sorted(checked, key=lambda e: (e["offset"], -e["length"]))
@@ -83,8 +90,13 @@ def trim(parsed: ParsedText) -> ParsedText:
     return ParsedText(stripped, tuple(entities))
 
 
-def message_text(raw: str | None, parse_mode: str | None, entities: list[dict[str, Any]] | None,
-                 *, strict_html: bool = True) -> ParsedText:  # fmt: skip
+def message_text(
+    raw: str | None,
+    parse_mode: str | None,
+    entities: list[dict[str, Any]] | None,
+    *,
+    strict_html: bool = True,
+) -> ParsedText:
     """A message text checked like sendMessage / editMessageText check it."""
     if not raw:
         raise bad_request("message text is empty")
@@ -96,8 +108,13 @@ def message_text(raw: str | None, parse_mode: str | None, entities: list[dict[st
     return parsed
 
 
-def caption_text(raw: str | None, parse_mode: str | None, entities: list[dict[str, Any]] | None,
-                 *, strict_html: bool = True) -> ParsedText | None:  # fmt: skip
+def caption_text(
+    raw: str | None,
+    parse_mode: str | None,
+    entities: list[dict[str, Any]] | None,
+    *,
+    strict_html: bool = True,
+) -> ParsedText | None:
     """A media caption (may be absent or empty), checked against the 1024-unit limit."""
     if not raw:
         return None
@@ -115,11 +132,16 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A
 
 
 def detect_entities(text: str) -> list[dict[str, Any]]:
-    """The entities Telegram adds to an incoming message: commands, mentions, hashtags, links, emails."""
+    """Entities Telegram adds to incoming text: commands, mentions, hashtags, links, emails."""
     found: list[dict[str, Any]] = []
     taken: list[range] = []
-    for kind, pattern in (("url", _URL), ("email", _EMAIL), ("bot_command", _COMMAND),
-                          ("mention", _MENTION), ("hashtag", _HASHTAG)):  # fmt: skip
+    for kind, pattern in (
+        ("url", _URL),
+        ("email", _EMAIL),
+        ("bot_command", _COMMAND),
+        ("mention", _MENTION),
+        ("hashtag", _HASHTAG),
+    ):
         for match in pattern.finditer(text):
             span = range(match.start(), match.end())
             if any(span.start < other.stop and other.start < span.stop for other in taken):
@@ -128,4 +150,3 @@ def detect_entities(text: str) -> list[dict[str, Any]]:
             offset = utf16_len(text[: match.start()])
             found.append({"type": kind, "offset": offset, "length": utf16_len(match.group())})
     return sorted(found, key=lambda e: e["offset"])
-

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tests.emulator.models import Chat, Content, StoredMessage, User
+from tests.emulator.models import Chat, Content, MessageKind, StoredMessage, User
+from tests.emulator.text import detect_entities
 
 if TYPE_CHECKING:
     from tests.emulator.emulator import BotApiEmulator
@@ -34,6 +35,22 @@ class ReplyButton:
     text: str
     request_location: bool = False
     request_contact: bool = False
+
+
+@dataclass(frozen=True)
+class MessageVersion:
+    """An earlier state of an edited message."""
+
+    text: str | None
+    html: str | None
+    buttons: list[list[Button]]
+
+
+def _buttons(markup: dict[str, Any] | None) -> list[list[Button]]:
+    rows = (markup or {}).get("inline_keyboard", [])
+    return [
+        [Button(b.get("text", ""), b.get("callback_data") or None) for b in row] for row in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,8 @@ class SentMessage:
     date: int = 0
     edit_count: int = 0
     deleted: bool = False
+    versions: tuple[MessageVersion, ...] = ()  # earlier states, oldest first (bots often edit a
+    # prompt into a summary once it is answered; this finds it by what it used to say)
 
     @property
     def caption(self) -> str | None:
@@ -70,6 +89,12 @@ class SentMessage:
     def edited(self) -> bool:
         return self.edit_count > 0
 
+    def ever_contained(self, fragment: str) -> bool:
+        """Whether the text, now or before an edit, contained `fragment`."""
+        return any(
+            fragment in (text or "") for text in (self.text, *(v.text for v in self.versions))
+        )
+
     def button(self, text: str) -> Button:
         """The first button whose label contains `text` (AssertionError listing them if none)."""
         for row in self.buttons:
@@ -77,29 +102,54 @@ class SentMessage:
                 if text in button.text:
                     return button
         labels = [b.text for row in self.buttons for b in row]
-        raise AssertionError(f"message {self.message_id} has no button containing {text!r}; it has {labels}")
+        raise AssertionError(
+            f"message {self.message_id} has no button containing {text!r}; it has {labels}"
+        )
 
     @classmethod
     def of(cls, message: StoredMessage) -> SentMessage:
         content = message.content
         markup = content.reply_markup or {}
-        buttons = [[Button(b.get("text", ""), b.get("callback_data") or None) for b in row]
-                   for row in markup.get("inline_keyboard", [])]  # fmt: skip
-        keyboard = [[ReplyButton(b) if isinstance(b, str) else
-                     ReplyButton(b.get("text", ""), bool(b.get("request_location")), bool(b.get("request_contact")))
-                     for b in row] for row in markup.get("keyboard", [])]  # fmt: skip
+        keyboard = [
+            [
+                ReplyButton(b)
+                if isinstance(b, str)
+                else ReplyButton(
+                    b.get("text", ""),
+                    bool(b.get("request_location")),
+                    bool(b.get("request_contact")),
+                )
+                for b in row
+            ]
+            for row in markup.get("keyboard", [])
+        ]
         stored_file = message.file
         return cls(
-            message_id=message.message_id, chat_id=message.chat_id, kind=message.kind, text=content.text,
-            html=content.raw, parse_mode=content.parse_mode, entities=content.entities, buttons=buttons,
-            reply_keyboard=keyboard, reply_markup=content.reply_markup,
+            message_id=message.message_id,
+            chat_id=message.chat_id,
+            kind=message.kind,
+            text=content.text,
+            html=content.raw,
+            parse_mode=content.parse_mode,
+            entities=content.entities,
+            buttons=_buttons(markup),
+            reply_keyboard=keyboard,
+            reply_markup=content.reply_markup,
             file_id=stored_file.file_id if stored_file else None,
             file_name=stored_file.file_name if stored_file else None,
             mime_type=stored_file.mime_type if stored_file else None,
-            location=message.location, contact=message.contact, media_group_id=message.media_group_id,
-            reply_to_message_id=message.reply_to, forwarded=message.forward_origin is not None, date=message.date,
-            edit_count=len(message.history), deleted=message.deleted,
-        )  # fmt: skip
+            location=message.location,
+            contact=message.contact,
+            media_group_id=message.media_group_id,
+            reply_to_message_id=message.reply_to,
+            forwarded=message.forward_origin is not None,
+            date=message.date,
+            edit_count=len(message.history),
+            deleted=message.deleted,
+            versions=tuple(
+                MessageVersion(c.text, c.raw, _buttons(c.reply_markup)) for c in message.history
+            ),
+        )
 
 
 def describe(message: SentMessage) -> str:
@@ -109,9 +159,14 @@ def describe(message: SentMessage) -> str:
     text = (message.text or "").replace("\n", "\n    ")
     lines = [head, f"    {text[:600]}" + ("…" if len(text) > 600 else "")]
     if message.buttons:
-        lines.append("    buttons: " + " | ".join(f"[{b.text}]" for row in message.buttons for b in row))
+        lines.append(
+            "    buttons: " + " | ".join(f"[{b.text}]" for row in message.buttons for b in row)
+        )
     if message.reply_keyboard:
-        lines.append("    keyboard: " + " | ".join(f"[{b.text}]" for row in message.reply_keyboard for b in row))
+        lines.append(
+            "    keyboard: "
+            + " | ".join(f"[{b.text}]" for row in message.reply_keyboard for b in row)
+        )
     return "\n".join(lines)
 
 
@@ -127,53 +182,72 @@ class ChatView:
     def messages(self) -> list[SentMessage]:
         """All bot messages in the chat, in order, as they are now (deleted ones flagged)."""
         with self._state.lock:
-            return [SentMessage.of(m) for m in self._state.chat_messages(self.chat_id, from_bot=True)]
+            return [
+                SentMessage.of(m) for m in self._state.chat_messages(self.chat_id, from_bot=True)
+            ]
 
     def last_message(self) -> SentMessage | None:
         messages = self.messages()
         return messages[-1] if messages else None
 
-    def wait_for_messages(self, count: int = 1, timeout: float = 10.0, since: int | SentMessage | None = None,
-                          predicate: Callable[[SentMessage], bool] | None = None) -> list[SentMessage]:  # fmt: skip
+    def wait_for_messages(
+        self,
+        count: int = 1,
+        timeout: float = 10.0,
+        since: int | SentMessage | None = None,
+        predicate: Callable[[SentMessage], bool] | None = None,
+    ) -> list[SentMessage]:
         """The next `count` bot messages after `since` (a message or its id; by default, after the
         last message an earlier call returned) that satisfy `predicate`."""
-        after = since.message_id if isinstance(since, SentMessage) else since if since is not None else self._cursor
+        after = (
+            since.message_id
+            if isinstance(since, SentMessage)
+            else since
+            if since is not None
+            else self._cursor
+        )
 
         def ready() -> list[SentMessage] | None:
-            found = [m for m in self.messages() if m.message_id > after and (predicate is None or predicate(m))]
+            found = [
+                m
+                for m in self.messages()
+                if m.message_id > after and (predicate is None or predicate(m))
+            ]
             return found[:count] if len(found) >= count else None
 
-        found = self._wait(ready, timeout, f"{count} new message(s)")
+        found = self._state.wait_until(ready, timeout)
+        if found is None:
+            raise AssertionError(self._timeout_report(timeout, f"{count} new message(s)"))
         self._cursor = max(self._cursor, found[-1].message_id)
         return found
 
-    def wait_for(self, predicate: Callable[[SentMessage], bool], timeout: float = 10.0) -> SentMessage:
+    def wait_for(
+        self, predicate: Callable[[SentMessage], bool], timeout: float = 10.0
+    ) -> SentMessage:
         """The first bot message whose current state satisfies `predicate` (edits count)."""
-        return self._wait(lambda: next((m for m in self.messages() if predicate(m)), None), timeout, "a matching message")
+        found = self._state.wait_until(
+            lambda: next((m for m in self.messages() if predicate(m)), None), timeout
+        )
+        if found is None:
+            raise AssertionError(self._timeout_report(timeout, "a matching message"))
+        return found
 
     def wait_for_text(self, fragment: str, timeout: float = 10.0) -> SentMessage:
         """The first bot message whose current text contains `fragment`."""
         return self.wait_for(lambda m: fragment in (m.text or ""), timeout)
 
-    def _wait(self, check: Callable[[], Any], timeout: float, what: str) -> Any:
-        deadline = time.monotonic() + timeout
-        with self._state.changed:
-            while True:
-                result = check()
-                if result:
-                    return result
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(self._timeout_report(timeout, what))
-                self._state.changed.wait(min(remaining, 0.25))
-
     def _timeout_report(self, timeout: float, what: str) -> str:
         recent = self.messages()[-5:]
         shown = "\n".join(describe(m) for m in recent) or "(none)"
         refused = [c for c in self._emulator.calls if not c.ok and c.method != "getUpdates"][-5:]
-        report = f"timed out after {timeout} s waiting for {what} in chat {self.chat_id}.\nLast bot messages:\n{shown}"
+        report = (
+            f"timed out after {timeout} s waiting for {what} in chat {self.chat_id}.\n"
+            f"Last bot messages:\n{shown}"
+        )
         if refused:
-            report += "\nRecently refused Bot API calls:\n" + "\n".join(f"  {call!r}" for call in refused)
+            report += "\nRecently refused Bot API calls:\n" + "\n".join(
+                f"  {call!r}" for call in refused
+            )
         return report
 
 
@@ -211,59 +285,89 @@ class EmulatedUser(ChatView):
         super().__init__(emulator, user.id)
         self.user = user
 
-    id = property(lambda self: self.user.id)
-    first_name = property(lambda self: self.user.first_name)
-    last_name = property(lambda self: self.user.last_name)
-    username = property(lambda self: self.user.username)
-    language_code = property(lambda self: self.user.language_code)
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def first_name(self) -> str:
+        return self.user.first_name
+
+    @property
+    def last_name(self) -> str | None:
+        return self.user.last_name
+
+    @property
+    def username(self) -> str | None:
+        return self.user.username
+
+    @property
+    def language_code(self) -> str | None:
+        return self.user.language_code
 
     def __repr__(self) -> str:
         return f"EmulatedUser({self.user.id}, {self.user.full_name!r})"
 
     # --- sending ------------------------------------------------------------------------------
 
-    def _private(self) -> Chat:
-        if self.user.blocked:
-            raise AssertionError(f"{self!r} has blocked the bot; call unblock_bot() first")
-        self.user.started = True
-        return self._state.chats[self.user.id]
-
-    def _say(self, chat: Chat, kind: Any, content: Content, **media: Any) -> int:
+    def _say(
+        self, kind: MessageKind, content: Content, chat: Chat | None = None, **media: Any
+    ) -> int:
+        """Post a message (to the private chat unless `chat` is given); returns its message_id."""
         with self._state.lock:
+            if chat is None:
+                if self.user.blocked:
+                    raise AssertionError(f"{self!r} has blocked the bot; call unblock_bot() first")
+                self.user.started = True  # writing to a bot starts it
+                chat = self._state.chats[self.user.id]
             return self._state.user_message(self.user, chat, kind, content, **media).message_id
 
     def send(self, text: str, *, reply_to: int | None = None) -> int:
         """A text message to the bot (commands get bot_command entities); returns its message_id."""
-        return self._say(self._private(), "text", Content(text=text, raw=text), reply_to=reply_to)
+        return self._say("text", Content(text=text, raw=text), reply_to=reply_to)
 
     def send_photo(self, data: bytes, caption: str | None = None) -> int:
-        with self._state.lock:
-            sizes = self._state.store_photo(data)
-            return self._say(self._private(), "photo", Content(text=caption, raw=caption), photo=sizes)
+        """A photo (any bytes; real images also get a real thumbnail size)."""
+        sizes = self._state.store_photo(data)
+        return self._say("photo", Content(text=caption, raw=caption), photo=sizes)
 
-    def send_document(self, data: bytes, file_name: str = "document.bin", mime_type: str = "application/octet-stream",
-                      caption: str | None = None) -> int:  # fmt: skip
-        with self._state.lock:
-            stored = self._state.store_file("document", data, mime_type=mime_type, file_name=file_name)
-            return self._say(self._private(), "document", Content(text=caption, raw=caption), document=stored)
+    def send_document(
+        self,
+        data: bytes,
+        file_name: str = "document.bin",
+        mime_type: str = "application/octet-stream",
+        caption: str | None = None,
+    ) -> int:
+        stored = self._state.store_file("document", data, mime_type=mime_type, file_name=file_name)
+        return self._say("document", Content(text=caption, raw=caption), document=stored)
 
     def send_location(self, latitude: float, longitude: float) -> int:
-        return self._say(self._private(), "location", Content(), location={"latitude": latitude, "longitude": longitude})
+        location = {"latitude": latitude, "longitude": longitude}
+        return self._say("location", Content(), location=location)
 
-    def send_contact(self, phone_number: str, *, own: bool = True, first_name: str | None = None,
-                     last_name: str | None = None) -> int:  # fmt: skip
+    def send_contact(
+        self,
+        phone_number: str,
+        *,
+        own: bool = True,
+        first_name: str | None = None,
+        last_name: str | None = None,
+    ) -> int:
         """Share a phone number; `own=True` is the "share my contact" button (user_id is set)."""
-        contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name or self.user.first_name}
+        contact: dict[str, Any] = {
+            "phone_number": phone_number,
+            "first_name": first_name or self.user.first_name,
+        }
         if last_name or (own and self.user.last_name):
             contact["last_name"] = last_name or self.user.last_name
         if own:
             contact["user_id"] = self.user.id
-        return self._say(self._private(), "contact", Content(), contact=contact)
+        return self._say("contact", Content(), contact=contact)
 
     def send_to_group(self, group: EmulatedGroup, text: str, *, reply_to: int | None = None) -> int:
         if self.user.id not in group.chat.members:
             raise AssertionError(f"{self!r} is not a member of group {group.title!r}")
-        return self._say(group.chat, "text", Content(text=text, raw=text), reply_to=reply_to)
+        return self._say("text", Content(text=text, raw=text), group.chat, reply_to=reply_to)
 
     def edit(self, message_id: int, text: str) -> None:
         """Edit one of this user's messages; the bot gets an edited_message update."""
@@ -272,13 +376,18 @@ class EmulatedUser(ChatView):
             if message is None or message.from_bot or message.kind != "text":
                 raise AssertionError(f"{self!r} has no text message {message_id} to edit")
             message.history.append(message.content)
-            message.content = Content(text=text, raw=text, edit_date=int(time.time()))
+            entities = tuple(detect_entities(text))
+            message.content = Content(
+                text=text, raw=text, entities=entities, edit_date=int(time.time())
+            )
             self._state.push_update("edited_message", self._state.message_json(message))
             self._state.notify()
 
     # --- buttons ------------------------------------------------------------------------------
 
-    def press(self, message: int | SentMessage, text: str | None = None, *, data: str | None = None) -> str:
+    def press(
+        self, message: int | SentMessage, text: str | None = None, *, data: str | None = None
+    ) -> str:
         """Press an inline button of a bot message in this chat, found by label (exact, else the
         first containing `text`) or by callback data. Returns the callback query id."""
         message_id = message.message_id if isinstance(message, SentMessage) else message
@@ -290,10 +399,13 @@ class EmulatedUser(ChatView):
                 chosen = next((b for b in candidates if b.data == data), None)
             else:
                 chosen = next((b for b in candidates if b.text == text), None) or next(
-                    (b for b in candidates if text is not None and text in b.text), None)
+                    (b for b in candidates if text is not None and text in b.text), None
+                )
             if chosen is None or chosen.data is None:
                 labels = [f"{b.text!r}->{b.data!r}" for row in rows for b in row]
-                raise AssertionError(f"message {message_id} has no callback button {text or data!r}; it has {labels}")
+                raise AssertionError(
+                    f"message {message_id} has no callback button {text or data!r}; it has {labels}"
+                )
             return self._state.press(self.user, stored, chosen.data).id
 
     def press_data(self, message: int | SentMessage, data: str) -> str:
@@ -304,10 +416,13 @@ class EmulatedUser(ChatView):
             return self._state.press(self.user, self._pressable(message_id), data).id
 
     def _pressable(self, message_id: int) -> StoredMessage:
-        self._private()
+        if self.user.blocked:
+            raise AssertionError(f"{self!r} has blocked the bot; call unblock_bot() first")
         stored = self._state.message(self.chat_id, message_id)
         if stored is None or not stored.from_bot or stored.deleted:
-            raise AssertionError(f"there is no bot message {message_id} in {self!r}'s chat to press a button on")
+            raise AssertionError(
+                f"there is no bot message {message_id} in {self!r}'s chat to press a button on"
+            )
         return stored
 
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:
