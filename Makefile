@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean catalogs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,3 +27,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# After changing user-facing text: refresh the template and both catalogs, then translate the
+# new entries in handlers/locale/id/LC_MESSAGES/messages.po (tests/unit/test_catalogs.py checks).
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k gettext -k ngettext:1,2 --no-wrap -o handlers/locale/messages.pot .
+	$(BIN)/pybabel update -i handlers/locale/messages.pot -d handlers/locale --no-wrap --ignore-obsolete

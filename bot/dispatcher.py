@@ -233,6 +233,9 @@ class Dispatcher:
                 user = await session.get(User, chat_id)
                 if user is not None:
                     user.blocked_at = now
+                elif chat_id > 0:  # e.g. an admin who never wrote to the bot
+                    session.add(User(telegram_id=chat_id, display_name="", language="id", created_at=now,
+                                     last_seen_at=now, blocked_at=now))
                 log.info("a user blocked the bot; their queued messages were dropped")
             elif "failed" in outcome:
                 row.status, row.error = "failed", outcome["failed"]

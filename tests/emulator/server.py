@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ from tests.emulator.ratelimit import RateLimiter
 from tests.emulator.spec import ApiSpec, MethodSpec, Upload
 from tests.emulator.state import DEFAULT_ALLOWED_UPDATES, EmulatorState
 
+logger = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 60 * 1024 * 1024  # above Telegram's 50 MB upload limit, so that limit answers
 
 
@@ -162,12 +164,21 @@ class ApiServer:
             params = self.spec.parse_params(spec, params)
             result = await self._run(spec, params, attachments)
         except ApiError as error:
-            self.state.record(
-                ApiCall(name, params, False, error.error_code, error.description, arrived, injected)
-            )
-            return _json(error.to_json(), error.error_code)
+            return self._refuse(name, params, error, arrived, injected)
+        except Exception as bug:  # an emulator bug: answered Telegram-style, and logged
+            logger.exception("Bot API emulator failed on %s", name)
+            failure = ApiError(500, f"Internal Server Error: the emulator failed: {bug!r}")
+            return self._refuse(name, params, failure, arrived, injected)
         self.state.record(ApiCall(name, params, True, None, None, arrived, result=result))
         return _json({"ok": True, "result": result})
+
+    def _refuse(
+        self, name: str, params: dict[str, Any], error: ApiError, arrived: float, injected: bool
+    ) -> web.Response:
+        self.state.record(
+            ApiCall(name, params, False, error.error_code, error.description, arrived, injected)
+        )
+        return _json(error.to_json(), error.error_code)
 
     async def _run(
         self, spec: MethodSpec, params: dict[str, Any], attachments: dict[str, Upload]

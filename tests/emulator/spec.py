@@ -210,6 +210,17 @@ class ApiSpec:
     ) -> list[str]:
         """Problems with `value` as one of `types` ([] when it fits); used for nested request
         objects and, in tests, to prove the emulator's own updates match the spec."""
+        if (
+            len(types) > 1
+            and all(t.startswith("Array of ") for t in types)
+            and isinstance(value, list)
+        ):
+            # "Array of A or Array of B" takes a mixed array too (an album of photos and videos).
+            inner = [t[len("Array of ") :] for t in types]
+            problems: list[str] = []
+            for index, item in enumerate(value):
+                problems += self.check_value(inner, item, f"{path}[{index}]")
+            return problems
         best: list[str] | None = None
         for type_expr in types:
             problems = self._check_one(type_expr, value, path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -265,6 +266,23 @@ async def test_a_second_get_updates_ends_the_first_with_409(emu: BotApiEmulator)
     assert old.status_code == 409 and old.json()["description"] == (
         "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
     )
+
+
+def test_stop_answers_a_pending_long_poll_and_the_emulator_can_restart() -> None:
+    emulator = BotApiEmulator(TOKEN).start()
+    answers: list[httpx.Response] = []
+    url = f"{emulator.base_url}/bot{TOKEN}/getUpdates"
+    poll = threading.Thread(
+        target=lambda: answers.append(httpx.post(url, data={"timeout": "30"}, timeout=40))
+    )
+    poll.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    emulator.stop()
+    poll.join(5)
+    assert time.monotonic() - started < 3 and answers[0].json() == {"ok": True, "result": []}
+    with emulator:  # starts it again
+        assert api(emulator, "getMe")[0] == 200
 
 
 def test_webhook_blocks_get_updates_until_deleted(emu: BotApiEmulator) -> None:
