@@ -26,7 +26,7 @@ DEMO_TOKEN = "100000001:TEST-offline-demo-token"
 DEMO_ADMIN_ID = 900_000_001
 DEMO_DATABASE = "sqlite+aiosqlite:///./data/demo.sqlite3"
 HELP = """Ketik seperti di Telegram. Perintah demo:
-  angka (mis. 1)   tekan tombol nomor itu pada pesan terakhir yang bertombol
+  angka (mis. 1)   tekan tombol bernomor itu pada pesan terakhir (atau ketik labelnya)
   :foto [BERKAS]   kirim foto (tanpa berkas: foto contoh)
   :dokumen BERKAS  kirim dokumen
   :lokasi          bagikan lokasi (Tenggarong)
@@ -71,7 +71,6 @@ class TerminalChat:
         self.out = out or sys.stdout
         self.seen: dict[int, tuple[str, int]] = {}
         self.admin_seen = 0
-        self.buttons: list[tuple[int, str]] = []  # (message id, button text)
 
     def show_new(self) -> None:
         for message in self.citizen.messages():
@@ -81,23 +80,44 @@ class TerminalChat:
             edited = message.message_id in self.seen
             self.seen[message.message_id] = key
             print(("\n🤖 (diubah) " if edited else "\n🤖 ") + _plain(message.html or message.text or ""), file=self.out)
-            if message.buttons:
-                self.buttons = []
-                for row in message.buttons:
-                    for text, data in row:
-                        if data is not None:
-                            self.buttons.append((message.message_id, text))
-                            print(f"   [{len(self.buttons)}] {text}", file=self.out)
+            for row in message.buttons:
+                for text, data in row:
+                    if data is not None:
+                        print(f"   [{self._number(message.message_id, text)}] {text}", file=self.out)
             if getattr(message, "reply_keyboard", None):
                 labels = [b["text"] if isinstance(b, dict) else getattr(b, "text", str(b)) for row in message.reply_keyboard for b in row]
                 print("   ⌨️  " + " | ".join(labels), file=self.out)
         self.out.flush()
+
+    def _current_buttons(self) -> list[tuple[int, str]]:
+        """Only the newest message's buttons can be pressed: older ones are stale."""
+        messages = [m for m in self.citizen.messages() if not m.deleted]
+        if not messages:
+            return []
+        latest = messages[-1]
+        return [(latest.message_id, text) for row in latest.buttons for text, data in row if data is not None]
+
+    def _number(self, message_id: int, text: str) -> int | str:
+        current = self._current_buttons()
+        return current.index((message_id, text)) + 1 if (message_id, text) in current else "-"
 
     def show_admin(self) -> None:
         messages = self.admin.messages()
         for message in messages[self.admin_seen:]:
             print("\n👮 [admin] " + _plain(message.html or message.text or f"({message.kind})"), file=self.out)
         self.admin_seen = len(messages)
+
+    def _button_for(self, typed: str) -> tuple[int, str] | None:
+        """A button of the newest message, by its number or by (part of) its label."""
+        current = self._current_buttons()
+        if typed.isascii() and typed.isdigit():
+            number = int(typed)
+            return current[number - 1] if 1 <= number <= len(current) else None
+        if len(typed) >= 3:
+            for message_id, text in current:
+                if typed.casefold() in text.casefold():
+                    return message_id, text
+        return None
 
     def act(self, line: str) -> bool:
         """Apply one typed line; False means quit."""
@@ -120,9 +140,8 @@ class TerminalChat:
             self.citizen.send_location(-0.4219, 116.9853)
         elif word == ":kontak":
             self.citizen.send_contact(phone_number="+6281234567890", own=True)
-        elif line.strip().isdigit() and 1 <= int(line.strip()) <= len(self.buttons):
-            message_id, text = self.buttons[int(line.strip()) - 1]
-            self.citizen.press(message_id, text=text)
+        elif (button := self._button_for(line.strip())) is not None:
+            self.citizen.press(button[0], text=button[1])
         elif line.strip():
             self.citizen.send(line)
         return True
@@ -157,17 +176,23 @@ def run_demo(settings: Settings, database_url: str | None = None) -> int:
     return 0
 
 
-async def _settle(chat: TerminalChat, quiet: float = 0.6, limit: float = 8.0) -> None:
-    """Wait until the bot has answered: nothing pending and no new message for `quiet` seconds."""
+async def _settle(chat: TerminalChat, sessions: Any, limit: float = 30.0) -> None:
+    """Wait until the bot has answered: every update processed and every message sent."""
+    from sqlalchemy import func, select
+
+    from storage.models import InboxUpdate, OutboxMessage
+
     loop = asyncio.get_running_loop()
-    start = last_change = loop.time()
-    last = None
+    start = loop.time()
+    await asyncio.sleep(0.2)
     while loop.time() - start < limit:
-        snapshot = [(m.message_id, m.text, len(m.buttons)) for m in chat.citizen.messages()]
-        if snapshot != last:
-            last, last_change = snapshot, loop.time()
-        elif chat.emulator.pending_updates() == 0 and loop.time() - last_change >= quiet:
+        async with sessions() as session:
+            busy = await session.scalar(select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == "pending"))
+            busy += await session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending"))))
+        if not busy and chat.emulator.pending_updates() == 0:
+            await asyncio.sleep(0.2)  # the last call's answer reaches the emulator's state
             return
+        chat.show_new()
         await asyncio.sleep(0.1)
 
 
@@ -184,8 +209,11 @@ async def _main(settings: Settings, chat: TerminalChat) -> None:
             loop.call_soon_threadsafe(lines.put_nowait, line)
         loop.call_soon_threadsafe(lines.put_nowait, None)
 
+    from storage.db import create_engine, session_factory
+
     threading.Thread(target=read_stdin, daemon=True).start()
     chat.citizen.send("/start")
+    engine = None
     try:
         while not server.done():
             try:
@@ -193,13 +221,17 @@ async def _main(settings: Settings, chat: TerminalChat) -> None:
             except asyncio.TimeoutError:
                 chat.show_new()
                 continue
+            if engine is None:  # the bot has created and migrated the database by now
+                engine = create_engine(settings.database_url)
             if line is None or not chat.act(line):
-                await asyncio.sleep(1.5)  # let the last answers arrive before leaving
+                await _settle(chat, session_factory(engine))
                 chat.show_new()
                 break
-            await _settle(chat)
+            await _settle(chat, session_factory(engine))
             chat.show_new()
     finally:
         stop.set()
         with contextlib.suppress(Exception):
             await server
+        if engine is not None:
+            await engine.dispose()

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import quote
 
-_TOKEN_IN_TEXT = re.compile(r"bot\d{3,15}:[A-Za-z0-9_-]+")
+# Any bot token, also URL-encoded (file download URLs carry "bot123%3ASECRET").
+_TOKEN_IN_TEXT = re.compile(r"bot\d{3,15}(?::|%3A|%3a)[A-Za-z0-9_-]+")
 
 
 class RedactingFilter(logging.Filter):
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s]
+        # Each secret as written and URL-encoded, and a token's secret half on its own.
+        variants = {v for s in secrets if s for v in (s, quote(s, safe=""), s.partition(":")[2]) if len(v) >= 8}
+        self.secrets = sorted(variants, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:

@@ -10,6 +10,37 @@ from tests.e2e.chat import Chat
 from tests.e2e.conftest import wait_for_polling
 from tests.e2e.harness import query, wait_until
 
+
+def hours_ago(hours: float):  # type: ignore[no-untyped-def]
+    from datetime import datetime, timedelta, timezone
+
+    return datetime.now(timezone.utc) - timedelta(hours=hours)
+
+
+def query_update(database_url: str, sql: str, **params: object) -> None:
+    """Move time for the bot by editing its rows (the bot reads the clock; we move the data)."""
+    import asyncio
+
+    from datetime import datetime
+
+    from sqlalchemy import bindparam, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from storage.models import UTCDateTime
+
+    # Typed like the columns, so each backend stores the instant in its own format.
+    statement = text(sql).bindparams(*[bindparam(k, type_=UTCDateTime()) for k, v in params.items() if isinstance(v, datetime)])
+
+    async def run() -> None:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(statement, params)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
 # The whole form answered by typing only (the privacy and date steps accept their labels).
 def script(n: int) -> list[str]:
     return [
@@ -127,3 +158,35 @@ def test_a_redelivered_update_is_a_no_op(emulator, bot, database_url):
     assert len(citizen.messages()) == sent_before, "a redelivered update produced new messages"
     assert query(database_url, "SELECT state FROM conversations")[0] == (nonce_before,)
     assert query(database_url, "SELECT update_id FROM inbox_updates ORDER BY update_id") == first
+
+
+def test_a_long_pause_offers_the_draft_and_an_old_draft_expires(emulator, bot, database_url):
+    chat = Chat(emulator.user(first_name="Lupa", language_code="id"))
+    chat.say("/lapor")
+    chat.press("Aspirasi")
+    chat.expect("Langkah 2 dari 11")
+    # Two hours pass (DRAFT_RESUME_AFTER_MINUTES is 30): the next message is not taken as an answer.
+    query_update(database_url, "UPDATE conversations SET updated_at = :t", t=hours_ago(2))
+    chat.say("halo, masih bisa?")
+    chat.expect("Langkah 2 dari 11")  # the offer names where the draft stands
+    chat.press("Lanjutkan")
+    chat.expect("Langkah 2 dari 11")
+    # A week passes (DRAFT_TTL_HOURS is 168): the draft is gone, /lapor starts afresh.
+    query_update(database_url, "UPDATE conversations SET updated_at = :t, expires_at = :t", t=hours_ago(1))
+    chat.say("/lapor")
+    chat.expect("Langkah 1 dari 11")
+    assert not any("Lanjutkan" in t for m in chat.user.messages()[-2:] for row in m.buttons for t, _ in row)
+
+
+def test_cancel_and_free_text_outside_a_form(emulator, bot, database_url):
+    chat = Chat(emulator.user(first_name="Batal", language_code="id"))
+    chat.say("selamat pagi")
+    menu = chat.expect("/lapor")
+    assert any("Buat laporan" in t for row in menu.buttons for t, _ in row)
+    chat.say("/lapor")
+    chat.expect("Langkah 1 dari 11")
+    chat.say("/batal")
+    chat.expect("dihapus")
+    assert query(database_url, "SELECT count(*) FROM conversations") == [(0,)]
+    chat.say("/tidakada")
+    chat.expect("/tidakada")

@@ -128,3 +128,22 @@ def test_configure_installs_the_filter_on_the_root_handler(capsys: pytest.Captur
         root.setLevel(saved_level)
         logging.getLogger("httpx").setLevel(logging.NOTSET)
         logging.getLogger("apscheduler").setLevel(logging.NOTSET)
+
+
+def test_url_encoded_token_in_a_file_download_url_is_redacted() -> None:
+    import io
+    import logging
+
+    from bot.logs import RedactingFilter
+
+    token = "100000001:TEST-offline-demo-token"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter([token]))
+    logger = logging.getLogger("test.url_encoded")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.info('HTTP Request: GET http://127.0.0.1:1/file/bot100000001%3ATEST-offline-demo-token/photos/file_2.jpg "200"')
+    output = stream.getvalue()
+    assert "TEST-offline-demo-token" not in output and "photos/file_2.jpg" in output
