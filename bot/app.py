@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
 from bot.dispatcher import Dispatcher, Limits as SendLimits
 from bot.files import FileFetcher
 from bot.intake import Poller
@@ -69,8 +67,7 @@ def command_descriptions(language: str) -> list[dict[str, str]]:
 
 @dataclass
 class Bot:
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    db: db.Database
     client: TelegramClient
     processor: Processor
     dispatcher: Dispatcher
@@ -80,26 +77,24 @@ class Bot:
 
 async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bot:
     await db.upgrade_async(settings.database_url)
-    engine = db.create_engine(settings.database_url)
-    sessions = db.session_factory(engine)
-    seeded = await agencies.seed_if_empty(sessions)
+    database = db.Database(settings.database_url)
+    seeded = await agencies.seed_if_empty(database.write)
     if seeded:
         log.info("agency directory seeded with %d agencies", seeded)
     assert settings.token is not None
     client = TelegramClient(settings.token, settings.telegram_api_base_url, settings.polling_timeout_seconds)
     await client.start()
     calendar = WorkCalendar(settings.tz)
-    dispatcher = Dispatcher(sessions, client, clock, SendLimits(per_bot=settings.send_rate_per_second, per_chat=settings.send_rate_per_chat))
-    fetcher = FileFetcher(sessions, client, settings.files_dir)
+    dispatcher = Dispatcher(database, client, clock, SendLimits(per_bot=settings.send_rate_per_second, per_chat=settings.send_rate_per_chat))
+    fetcher = FileFetcher(database, client, settings.files_dir)
 
     def committed() -> None:
         dispatcher.wake()
         fetcher.wake()
 
-    processor = Processor(sessions, client, handler_config(settings, client.username), calendar, clock,
-                          committed, postgres=not settings.is_sqlite)
-    poller = Poller(client, sessions, processor.wake)
-    return Bot(engine, sessions, client, processor, dispatcher, fetcher, poller)
+    processor = Processor(database, client, handler_config(settings, client.username), calendar, clock, committed)
+    poller = Poller(client, database, processor.wake)
+    return Bot(database, client, processor, dispatcher, fetcher, poller)
 
 
 async def register_commands(client: TelegramClient) -> None:
@@ -141,7 +136,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
     stopper.cancel()
     await bot.client.stop()
-    await bot.engine.dispose()
+    await bot.db.dispose()
     for task in done:
         if task is not stopper and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ptb_runtime import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramClient
+from storage.db import Database
 from storage.models import OutboxMessage, User
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,9 @@ class _State:
 
 
 class Dispatcher:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], client: TelegramClient,
+    def __init__(self, db: Database, client: TelegramClient,
                  clock: Callable[[], datetime], limits: Limits = Limits()) -> None:
-        self.sessions = sessions
+        self.db = db
         self.client = client
         self.clock = clock
         self.limits = limits
@@ -96,7 +96,7 @@ class Dispatcher:
     async def recover(self) -> int:
         """At start-up of the only process (SQLite): claims left by a killed run are ours to resend
         now, not after the lease."""
-        async with self.sessions() as session, session.begin():
+        async with self.db.write() as session, session.begin():
             result = await session.execute(
                 update(OutboxMessage).where(OutboxMessage.status == "sending").values(status="pending", claimed_at=None)
             )
@@ -115,7 +115,7 @@ class Dispatcher:
 
     async def idle(self) -> bool:
         """True when nothing is pending or in flight (tests and the demo use this)."""
-        async with self.sessions() as session:
+        async with self.db.read() as session:
             pending = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "sending"))).limit(1))
         return pending is None and not self._tasks
 
@@ -131,7 +131,7 @@ class Dispatcher:
         now = self.clock()
         loop_now = asyncio.get_running_loop().time()
         stale = now - self.limits.lease
-        async with self.sessions() as session:
+        async with self.db.read() as session:
             rows = (await session.execute(
                 select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.method, OutboxMessage.status,
                        OutboxMessage.not_before, OutboxMessage.claimed_at)
@@ -139,6 +139,7 @@ class Dispatcher:
             )).all()
         next_in = 5.0
         seen: set[tuple[int, bool]] = set()
+        chosen: dict[int, tuple[int, tuple[int, bool]]] = {}  # row id -> (chat, lane)
         for row_id, chat_id, method, status, not_before, claimed_at in rows:
             # Only the oldest row of a chat may go: order within a chat. Callback answers form a
             # lane of their own so a queue of messages never leaves a button spinning.
@@ -154,41 +155,40 @@ class Dispatcher:
             if not_before > now:
                 next_in = min(next_in, (not_before - now).total_seconds())
                 continue
-            counts = method in MESSAGE_METHODS
-            if counts:
+            if method in MESSAGE_METHODS:
                 wait = max(self._chat_bucket(chat_id).wait_time(loop_now), self.bot_bucket.wait_time(loop_now))
                 if wait > 0:
                     next_in = min(next_in, wait)
                     continue
-            if not await self._claim(row_id, now, stale):
-                continue
-            if counts:
                 self._chat_bucket(chat_id).take(loop_now)
                 self.bot_bucket.take(loop_now)
+            chosen[row_id] = (chat_id, lane)
+        if not chosen:
+            return next_in
+        for row_id, method, payload in await self._claim(list(chosen), now, stale):
+            chat_id, lane = chosen[row_id]
             self._state.in_flight.add(lane)
-            task = asyncio.create_task(self._send(row_id, chat_id, lane))
+            task = asyncio.create_task(self._send(row_id, method, payload, chat_id, lane))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return next_in
 
-    async def _claim(self, row_id: int, now: datetime, stale: datetime) -> bool:
-        async with self.sessions() as session, session.begin():
+    async def _claim(self, row_ids: list[int], now: datetime, stale: datetime) -> list[tuple[int, str, dict]]:
+        """Claim the rows in one transaction; returns those this process got, with their calls."""
+        async with self.db.write() as session, session.begin():
             result = await session.execute(
                 update(OutboxMessage).where(
-                    OutboxMessage.id == row_id,
+                    OutboxMessage.id.in_(row_ids),
                     or_(OutboxMessage.status == "pending",
                         (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale)),
                 ).values(status="sending", claimed_at=now)
+                .returning(OutboxMessage.id, OutboxMessage.method, OutboxMessage.payload)
             )
-            return bool(result.rowcount)
+            return sorted((row_id, method, dict(payload)) for row_id, method, payload in result.all())
 
-    async def _send(self, row_id: int, chat_id: int, lane: tuple[int, bool]) -> None:
+    async def _send(self, row_id: int, method: str, payload: dict, chat_id: int, lane: tuple[int, bool]) -> None:
         try:
             async with self._slots:
-                async with self.sessions() as session:
-                    row = await session.get(OutboxMessage, row_id)
-                    assert row is not None
-                    method, payload = row.method, dict(row.payload)
                 outcome = await self._call(method, payload, chat_id)
                 await self._record(row_id, chat_id, outcome)
         except Exception:
@@ -217,7 +217,7 @@ class Dispatcher:
 
     async def _record(self, row_id: int, chat_id: int, outcome: dict) -> None:
         now = self.clock()
-        async with self.sessions() as session, session.begin():
+        async with self.db.write() as session, session.begin():
             row = await session.get(OutboxMessage, row_id)
             assert row is not None
             if "sent" in outcome:

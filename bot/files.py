@@ -14,9 +14,9 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ptb_runtime import NetworkError, TelegramClient
+from storage.db import Database
 from storage.models import Attachment
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,8 @@ def sniff(content: bytes) -> str | None:
 
 
 class FileFetcher:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], client: TelegramClient, files_dir: Path) -> None:
-        self.sessions = sessions
+    def __init__(self, db: Database, client: TelegramClient, files_dir: Path) -> None:
+        self.db = db
         self.client = client
         self.files_dir = files_dir
         self._wake = asyncio.Event()
@@ -58,14 +58,14 @@ class FileFetcher:
             self._wake.clear()
 
     async def fetch_pending(self) -> int:
-        async with self.sessions() as session:
+        async with self.db.read() as session:
             ids = list(await session.scalars(select(Attachment.id).where(Attachment.fetch_status == "pending").order_by(Attachment.id).limit(50)))
         for attachment_id in ids:
             await self._fetch(attachment_id)
         return len(ids)
 
     async def _fetch(self, attachment_id: int) -> None:
-        async with self.sessions() as session:
+        async with self.db.read() as session:
             attachment = await session.get(Attachment, attachment_id)
             assert attachment is not None
             file_id, declared = attachment.file_id, attachment.mime_type
@@ -74,7 +74,7 @@ class FileFetcher:
             error = None
         except NetworkError as exc:
             downloaded, error = None, f"{type(exc).__name__}: {exc.message}"
-        async with self.sessions() as session, session.begin():
+        async with self.db.write() as session, session.begin():
             attachment = await session.get(Attachment, attachment_id)
             assert attachment is not None
             if downloaded is None:

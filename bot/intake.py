@@ -13,19 +13,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ptb_runtime import Conflict, InvalidToken, NetworkError, TelegramClient, chat_of
+from storage.db import Database
 from storage.models import InboxUpdate, utcnow
 
 log = logging.getLogger(__name__)
 
 
-async def store_updates(sessions: async_sessionmaker[AsyncSession], updates: Sequence[dict[str, Any]]) -> int:
+async def store_updates(db: Database, updates: Sequence[dict[str, Any]]) -> int:
     """Insert updates not seen before; returns how many were new."""
     if not updates:
         return 0
-    async with sessions() as session, session.begin():
+    async with db.write() as session, session.begin():
         dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         now = utcnow()
@@ -42,9 +42,9 @@ async def store_updates(sessions: async_sessionmaker[AsyncSession], updates: Seq
 class Poller:
     """Long polling with our own loop (getUpdates → inbox → confirm by offset)."""
 
-    def __init__(self, client: TelegramClient, sessions: async_sessionmaker[AsyncSession], on_stored: Callable[[], None]) -> None:
+    def __init__(self, client: TelegramClient, db: Database, on_stored: Callable[[], None]) -> None:
         self.client = client
-        self.sessions = sessions
+        self.db = db
         self.on_stored = on_stored
         self.offset: int | None = None
 
@@ -67,7 +67,7 @@ class Poller:
             backoff = 1.0
             if not updates:
                 continue
-            new = await store_updates(self.sessions, updates)
+            new = await store_updates(self.db, updates)
             self.offset = max(int(u["update_id"]) for u in updates) + 1
             log.debug("stored %d new of %d updates", new, len(updates))
             self.on_stored()

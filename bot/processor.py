@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import rows_for
 from bot.ptb_runtime import TelegramClient, to_event
@@ -22,6 +22,7 @@ from handlers import router
 from handlers.actions import Action, AnswerCallback, Send
 from handlers.context import Context, HandlerConfig
 from handlers.i18n import texts
+from storage.db import Database
 from storage.models import InboxUpdate
 from storage.repo import Repository
 
@@ -34,24 +35,22 @@ _LOCK_NAMESPACE = 0x4B4B  # "KK": keeps our advisory locks apart from anyone els
 class Processor:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        db: Database,
         client: TelegramClient,
         config: HandlerConfig,
         calendar: WorkCalendar,
         clock: Callable[[], datetime],
         on_committed: Callable[[], None],
-        postgres: bool,
     ) -> None:
-        self.sessions = sessions
+        self.db = db
         self.client = client
         self.config = config
         self.calendar = calendar
         self.clock = clock
         self.on_committed = on_committed
-        self.postgres = postgres
+        self.postgres = db.is_postgres
         self._wake = asyncio.Event()
         self._chats: dict[int, asyncio.Task[None]] = {}
-        self._writer = contextlib.nullcontext() if postgres else asyncio.Lock()
 
     def wake(self) -> None:
         self._wake.set()
@@ -74,7 +73,7 @@ class Processor:
             await self._start_chats()
 
     async def _start_chats(self) -> None:
-        async with self.sessions() as session:
+        async with self.db.read() as session:
             chats = await session.scalars(
                 select(InboxUpdate.chat_id).where(InboxUpdate.status == "pending").group_by(InboxUpdate.chat_id)
                 .order_by(func.min(InboxUpdate.update_id))
@@ -94,22 +93,21 @@ class Processor:
 
     async def _process_next(self, chat_id: int) -> bool:
         """Process the oldest pending update of the chat; False when there is none (or it must wait)."""
-        async with self._writer:
-            async with self.sessions() as session, session.begin():
-                if self.postgres:
-                    locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:ns, :chat)"),
-                                                  {"ns": _LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF})
-                    if not locked:
-                        return False  # another process has this chat; it will drain it
-                row = await session.scalar(
-                    select(InboxUpdate).where(InboxUpdate.chat_id == chat_id, InboxUpdate.status == "pending")
-                    .order_by(InboxUpdate.update_id).limit(1)
-                )
-                if row is None:
-                    return False
-                done = await self._apply(session, row)
-            self.on_committed()
-            return done
+        async with self.db.write() as session, session.begin():
+            if self.postgres:
+                locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:ns, :chat)"),
+                                              {"ns": _LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF})
+                if not locked:
+                    return False  # another process has this chat; it will drain it
+            row = await session.scalar(
+                select(InboxUpdate).where(InboxUpdate.chat_id == chat_id, InboxUpdate.status == "pending")
+                .order_by(InboxUpdate.update_id).limit(1)
+            )
+            if row is None:
+                return False
+            done = await self._apply(session, row)
+        self.on_committed()
+        return done
 
     async def _apply(self, session: AsyncSession, row: InboxUpdate) -> bool:
         now = self.clock()

@@ -14,39 +14,68 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, reader: bool = False) -> AsyncEngine:
+    """An engine for `url`. On SQLite the default is the *writer*: one connection, so write
+    transactions queue in asyncio instead of spinning on SQLite's lock; `reader=True` gives the
+    readers, which WAL lets run beside it."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if reader:
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=5, max_overflow=5)
+    else:
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=600)
 
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            # WAL lets readers run beside the writer; a commit is durable once it returns.
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-            # We issue BEGIN ourselves (below); the driver's implicit, deferred BEGIN would let a
-            # read-then-write transaction fail with "database is locked" instead of waiting.
-            dbapi_connection.isolation_level = None
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # WAL lets readers run beside the writer; a commit is durable once it returns.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+        # We issue BEGIN ourselves (below): the driver's implicit, deferred BEGIN would let a
+        # read-then-write transaction fail with "database is locked" instead of waiting.
+        dbapi_connection.isolation_level = None
 
-        @event.listens_for(engine.sync_engine, "begin")
-        def _begin_immediate(connection):  # type: ignore[no-untyped-def]
-            # Take the write lock up front: concurrent writers queue (busy_timeout) instead of
-            # failing at their first write.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection):  # type: ignore[no-untyped-def]
+        # The writer takes the write lock up front (another process, e.g. the CLI, waits on
+        # busy_timeout instead of failing mid-transaction); readers take a snapshot.
+        connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
-        return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Database:
+    """`write()` sessions for transactions that change data, `read()` sessions for the rest.
+
+    On PostgreSQL both use one pool; on SQLite writes go through a single connection.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.reader_engine = create_engine(url, reader=True) if url.startswith("sqlite") else self.engine
+        self.write = session_factory(self.engine)
+        self.read = session_factory(self.reader_engine)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.reader_engine is not self.engine:
+            await self.reader_engine.dispose()
 
 
 def alembic_config(url: str) -> Config:
