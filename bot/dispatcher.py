@@ -113,12 +113,6 @@ class Dispatcher:
                 await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, min(delay, 2.0)))
             self._wake.clear()
 
-    async def idle(self) -> bool:
-        """True when nothing is pending or in flight (tests and the demo use this)."""
-        async with self.db.read() as session:
-            pending = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "sending"))).limit(1))
-        return pending is None and not self._tasks
-
     def _chat_bucket(self, chat_id: int) -> Bucket:
         bucket = self._state.chats.get(chat_id)
         if bucket is None:

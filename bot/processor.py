@@ -65,13 +65,6 @@ class Processor:
             except Exception:  # the database may be briefly away; the next wake retries
                 log.exception("could not list pending updates")
 
-    async def drain(self) -> None:
-        """Process everything pending now (tests and benchmarks use this)."""
-        await self._start_chats()
-        while self._chats:
-            await asyncio.gather(*list(self._chats.values()), return_exceptions=True)
-            await self._start_chats()
-
     async def _start_chats(self) -> None:
         async with self.db.read() as session:
             chats = await session.scalars(

@@ -10,6 +10,8 @@ prompt, so a button from an older prompt or another draft is recognised as stale
 
 from __future__ import annotations
 
+from html import unescape
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -381,8 +383,5 @@ class FormEngine(Generic[C]):
 
 def _plain(message: str) -> str:
     """Callback alerts are plain text (no parse mode) and at most 200 characters."""
-    import html as _html
-    import re
-
-    text = _html.unescape(re.sub(r"<[^>]+>", "", message))
+    text = unescape(re.sub(r"<[^>]+>", "", message))
     return text[:197] + "…" if len(text) > 200 else text

@@ -179,3 +179,26 @@ def test_cli_bad_token_is_not_echoed(tmp_path: Path) -> None:
     assert len(process.stderr.splitlines()) == 1
     assert "TELEGRAM_BOT_TOKEN" in process.stderr
     assert "half-pasted-secret" not in process.stderr + process.stdout
+
+
+def test_every_setting_is_documented_in_env_example() -> None:
+    from pathlib import Path
+
+    from bot.settings import Settings
+
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    documented = {line.lstrip("# ").split("=", 1)[0] for line in example.splitlines() if "=" in line}
+    missing = [name.upper() for name in Settings.model_fields if name.upper() not in documented]
+    assert not missing, f".env.example lacks {missing}"
+
+
+def test_cli_help_lists_every_command() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    for command in ("run", "demo", "db"):
+        assert f"    {command}" in result.stdout
+    upgrade = subprocess.run([sys.executable, "-m", "bot", "db", "--help"], capture_output=True, text=True, timeout=60)
+    assert "upgrade" in upgrade.stdout
