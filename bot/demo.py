@@ -211,6 +211,11 @@ async def _main(settings: Settings, chat: TerminalChat) -> None:
 
     from storage.db import create_engine, session_factory
 
+    # The bot migrates the database and starts polling before we read the first line.
+    while not chat.emulator.calls_of("getUpdates"):
+        if server.done():
+            return await server
+        await asyncio.sleep(0.05)
     threading.Thread(target=read_stdin, daemon=True).start()
     chat.citizen.send("/start")
     engine = None
