@@ -129,7 +129,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     )]  # fmt: skip
     bot.processor.wake()
     bot.dispatcher.wake()
-    stopper = asyncio.create_task(stop.wait())
+    stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
     for task in tasks:
         task.cancel()
@@ -137,7 +137,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stopper.cancel()
     await bot.client.stop()
     await bot.db.dispose()
-    for task in done:
-        if task is not stopper and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
+    for finished in done:
+        if finished is not stopper and (error := finished.exception()) is not None:
+            raise error
     log.info("stopped")

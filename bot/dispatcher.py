@@ -100,7 +100,7 @@ class Dispatcher:
             result = await session.execute(
                 update(OutboxMessage).where(OutboxMessage.status == "sending").values(status="pending", claimed_at=None)
             )
-            return int(result.rowcount or 0)
+            return int(getattr(result, "rowcount", 0) or 0)
 
     async def run(self) -> None:
         while True:

@@ -36,7 +36,7 @@ async def store_updates(db: Database, updates: Sequence[dict[str, Any]]) -> int:
         ]
         statement = insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
         result = await session.execute(statement)
-        return int(result.rowcount or 0)
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class Poller:

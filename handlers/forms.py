@@ -335,19 +335,18 @@ class FormEngine(Generic[C]):
         header = f"<i>{esc(self.progress(state, t))}</i>"
         if step is None:
             body = self.summary_html(state, ctx)
-            rows = self._summary_buttons(state, t)
             html = "\n\n".join(filter(None, [note, header, body]))
-            return Send(chat, html, InlineKeyboard(rows))
+            return Send(chat, html, InlineKeyboard(self._summary_buttons(state, t)))
         prompt = step.prompt(ctx, state["answers"], state["view"])
         html = "\n\n".join(filter(None, [note, header, prompt.html]))
         keyboard: Keyboard
         if prompt.reply:
             nav = [ReplyButton(t.gettext("⬅️ Back")), ReplyButton(t.gettext("✖️ Cancel"))]
-            rows = [tuple(row) for row in prompt.reply]
+            reply_rows = [tuple(row) for row in prompt.reply]
             if step.optional:
-                rows.append((ReplyButton(t.gettext("Skip ➡️")),))
-            rows.append(tuple(nav))
-            keyboard = ReplyKeyboard(tuple(rows))
+                reply_rows.append((ReplyButton(t.gettext("Skip ➡️")),))
+            reply_rows.append(tuple(nav))
+            keyboard = ReplyKeyboard(tuple(reply_rows))
         else:
             inline: list[tuple[Button, ...]] = [
                 tuple(Button(o.label, self._data(state, "v", o.value)) for o in row) for row in prompt.options
