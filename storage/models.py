@@ -219,3 +219,43 @@ class AuditEntry(Base):
     to_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Admin(Base):
+    """A Diskominfo admin added with `aduan admin add` (ADMIN_TELEGRAM_IDS are admins as well)."""
+
+    __tablename__ = "admins"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    added_by: Mapped[str] = mapped_column(String(64), nullable=False, default="cli")
+
+
+class Officer(Base):
+    """An OPD officer (admin penghubung); the head receives escalations. Revoked, never deleted."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    agency_code: Mapped[str] = mapped_column(String(32), ForeignKey("agencies.code"), nullable=False, index=True)
+    is_head: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id"), nullable=True)
+
+
+class Invite(Base):
+    """A one-time deep-link invitation for an officer; only a hash of its secret is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(32), ForeignKey("agencies.code"), nullable=False)
+    as_head: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -16,7 +16,7 @@ def answers_to(emulator, chat_id: int, method: str = "sendMessage") -> list:  # 
 def test_429_delays_only_that_chat_and_the_message_still_arrives(emulator, bot, database_url):
     slow = emulator.user(first_name="Lambat", language_code="id")
     other = emulator.user(first_name="Lain", language_code="id")
-    emulator.fail_next("sendMessage", status=429, retry_after=3, chat_id=slow.id)
+    emulator.fail_next("sendMessage", status=429, retry_after=5, chat_id=slow.id)
     started = time.monotonic()
     slow.send("/bantuan")
     other.send("/bantuan")
@@ -24,8 +24,8 @@ def test_429_delays_only_that_chat_and_the_message_still_arrives(emulator, bot, 
     other_done = time.monotonic() - started
     Chat(slow).expect("/lapor")
     slow_done = time.monotonic() - started
-    assert other_done < 3.0, "another chat waited for the 429 of this one"
-    assert slow_done >= 3.0, "retry_after was not honoured"
+    assert other_done < 4.0, "another chat waited for the 429 of this one"
+    assert slow_done >= 5.0, "retry_after was not honoured"
     failed = [c for c in answers_to(emulator, slow.id) if c.error_code == 429]
     assert len(failed) == 1
 
