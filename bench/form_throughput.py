@@ -29,19 +29,11 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.e2e.chat import typed_answers  # noqa: E402
 from tests.emulator import BotApiEmulator  # noqa: E402
 
 TOKEN = "123456789:TEST-benchmark-token"
 ANSWERING = ("sendMessage", "editMessageText", "sendPhoto", "sendDocument")
-
-
-def script(n: int) -> list[str]:
-    """The whole form answered by typing, as in the end-to-end tests."""
-    return [
-        "/lapor", "Pengaduan", "Lainnya", "DPU", f"Judul laporan benchmark nomor {n}",
-        f"Uraian kejadian nomor {n}: lampu jalan mati sejak seminggu, gelap dan rawan kecelakaan.",
-        "Kemarin", "Tenggarong", f"Jalan Mawar {n}", "Lewati", "Biasa", "Lewati",
-    ]  # fmt: skip
 
 
 @dataclass
@@ -154,7 +146,7 @@ def run_ours(citizens: int, database: str | None, workdir: Path) -> Result:
         _wait_polling(emulator, process)
         watch = MemoryWatch(process.pid)
         watch.start()
-        seconds, latencies = drive(emulator, [script(n) for n in range(citizens)], press_submit=True)
+        seconds, latencies = drive(emulator, [typed_answers(n) for n in range(citizens)], press_submit=True)
         watch.running = False
         return Result("kanal-aduan", len(latencies), seconds, latencies, watch.peak)
     finally:
@@ -171,7 +163,7 @@ def run_echo(citizens: int, workdir: Path) -> Result:
         _wait_polling(emulator, process)
         watch = MemoryWatch(process.pid)
         watch.start()
-        lines = [script(n) + ["Kirim laporan"] for n in range(citizens)]  # the same number of updates
+        lines = [typed_answers(n) + ["Kirim laporan"] for n in range(citizens)]  # the same number of updates
         seconds, latencies = drive(emulator, lines, press_submit=False)
         watch.running = False
         return Result("ptb-echo (baseline)", len(latencies), seconds, latencies, watch.peak)

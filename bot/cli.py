@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     database = commands.add_parser("db", help="database maintenance")
     db_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply Alembic migrations up to the newest schema")
+    from bot.operator_cli import add_parsers
+
+    add_parsers(commands)
     return parser
 
 
@@ -39,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.database_url)
         print("database is at the newest schema")
         return 0
+    if command in ("opd", "admin"):
+        from bot.operator_cli import run
+
+        return run(args, settings)
     if command == "demo" or settings.token is None:
         if command == "run":
             print("No TELEGRAM_BOT_TOKEN configured: starting the offline demo instead.\n", file=sys.stderr)

@@ -25,13 +25,24 @@ class Privacy(StrEnum):
 
 
 class Status(StrEnum):
-    """Where a complaint stands. A new complaint waits for Diskominfo's verification."""
+    """Where a complaint stands. A new complaint waits for Diskominfo's verification.
+
+    Values are stored in a String(16) column, so keep them at most 16 characters. The rules that
+    move a complaint between statuses live in `cases.workflow`.
+    """
 
     SUBMITTED = "submitted"
-    VERIFIED = "verified"
+    VERIFIED = "verified"  # verified and routed (disposisi) to an agency
     REJECTED = "rejected"
     RESPONDED = "responded"
     CLOSED = "closed"
+    INFO_REQUESTED = "info_requested"  # verification paused: admin waits for the citizen
+    AGENCY_INFO_REQUESTED = "agency_info_req"  # follow-up paused: agency waits for the citizen
+    RETURNED = "returned"  # agency said "bukan kewenangan": back to admin for re-routing
+    DUPLICATE = "duplicate"
 
 
-OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.VERIFIED, Status.RESPONDED})
+OPEN_STATUSES = frozenset({
+    Status.SUBMITTED, Status.VERIFIED, Status.RESPONDED,
+    Status.INFO_REQUESTED, Status.AGENCY_INFO_REQUESTED, Status.RETURNED,
+})  # fmt: skip

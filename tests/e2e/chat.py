@@ -6,6 +6,17 @@ import time
 from typing import Any
 
 
+def typed_answers(n: int, *, address: str | None = None) -> list[str]:
+    """The whole /lapor form answered by typing only, up to the summary (each step accepts its
+    label as text); `n` makes the title and description unique to one citizen."""
+    return [
+        "/lapor", "Pengaduan", "Lainnya", "DPU",
+        f"Judul laporan nomor {n} untuk uji",
+        f"Uraian kejadian laporan nomor {n}: lampu jalan mati sejak seminggu, gelap dan rawan.",
+        "Kemarin", "Tenggarong", address if address is not None else f"Alamat {n}", "Lewati", "Biasa", "Lewati",
+    ]  # fmt: skip
+
+
 class Chat:
     def __init__(self, user: Any, timeout: float = 20.0) -> None:
         self.user = user

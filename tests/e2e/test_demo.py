@@ -7,11 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = [
-    "/lapor", "Pengaduan", "Lainnya", "DPU", "Lampu jalan mati di Jalan Mawar",
-    "Sudah seminggu lampu jalan mati, gelap dan rawan kecelakaan di malam hari.",
-    "Kemarin", "Tenggarong", "Lewati", ":foto", "Selesai", "Biasa", "Lewati", "Kirim laporan", ":admin",
-]  # fmt: skip
+from tests.e2e.chat import typed_answers
+
+SCRIPT = typed_answers(1)[:9] + [":foto", "Selesai", "Biasa", "Lewati", "Kirim laporan", ":admin"]
 
 
 def clean_env() -> dict[str, str]:

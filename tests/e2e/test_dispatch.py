@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.chat import Chat
+from tests.e2e.chat import Chat, typed_answers
 from tests.e2e.test_citizen_flow import jpeg
 from tests.e2e.harness import query, wait_until
 
@@ -45,9 +45,7 @@ def test_server_errors_are_retried_with_backoff(emulator, bot, database_url):
 def test_an_admin_who_blocked_the_bot_is_recorded_and_not_retried(emulator, bot, admin, database_url):
     admin.block_bot()
     citizen = emulator.user(first_name="Warga", language_code="id")
-    for line in ["/lapor", "Pengaduan", "Lainnya", "DPU", "Lampu jalan mati di Jalan Mawar",
-                 "Sudah seminggu lampu jalan mati, gelap dan rawan kecelakaan di malam hari.",
-                 "Kemarin", "Tenggarong", "Lewati"]:
+    for line in typed_answers(1, address="Lewati")[:9]:
         citizen.send(line)
     chat = Chat(citizen, timeout=40)
     chat.expect("Langkah 9 dari 11")

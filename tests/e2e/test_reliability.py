@@ -6,7 +6,7 @@ import random
 import threading
 import time
 
-from tests.e2e.chat import Chat
+from tests.e2e.chat import Chat, typed_answers
 from tests.e2e.conftest import wait_for_polling
 from tests.e2e.harness import query, wait_until
 
@@ -41,24 +41,6 @@ def query_update(database_url: str, sql: str, **params: object) -> None:
 
     asyncio.run(run())
 
-# The whole form answered by typing only (the privacy and date steps accept their labels).
-def script(n: int) -> list[str]:
-    return [
-        "/lapor",
-        "Pengaduan",
-        "Lainnya",
-        "DPU",
-        f"Judul laporan nomor {n} untuk uji",
-        f"Uraian kejadian laporan nomor {n}: lampu jalan mati sejak seminggu, gelap dan rawan.",
-        "Kemarin",
-        "Tenggarong",
-        f"Alamat {n}",
-        "Lewati",
-        "Biasa",
-        "Lewati",
-    ]
-
-
 def test_draft_survives_a_restart_and_is_offered_again(emulator, bot, database_url):
     chat = Chat(emulator.user(first_name="Rina", language_code="id"))
     chat.say("/lapor")
@@ -85,7 +67,7 @@ def test_draft_survives_a_restart_and_is_offered_again(emulator, bot, database_u
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(emulator, bot, database_url):
     citizens = [emulator.user(first_name=f"Warga{n}", language_code="id") for n in range(4)]
     for n, citizen in enumerate(citizens):
-        for line in script(n):
+        for line in typed_answers(n):
             citizen.send(line)
     rng = random.Random(20261129)
     kills = 0

@@ -1,0 +1,331 @@
+"""Operator commands: `aduan opd ...` and `aduan admin ...` (parsers in bot/cli.py).
+
+Every command applies the migrations first, then does its work in one transaction. Output is
+plain text on stdout; problems go to stderr with exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from storage import agencies, roles
+from storage.models import Agency, Officer
+
+WITA = ZoneInfo("Asia/Makassar")
+DEFAULT_BOT_USERNAME = "kanal_aduan_bot"
+BOT_USERNAME_ENV = "TELEGRAM_BOT_USERNAME"
+MAX_INVITE_HOURS = 24 * 30
+NAME_WIDTH = 60
+
+T = TypeVar("T")
+
+
+class OperatorError(Exception):
+    """A command cannot be done; printed as one line, exit status 1."""
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    opd = commands.add_parser("opd", help="agency (OPD) directory, officers and invitations")
+    opd_commands = opd.add_subparsers(dest="opd_command", metavar="ACTION", required=True)
+    imp = opd_commands.add_parser(
+        "import",
+        help="make the agency directory match a CSV (code,name,kind)",
+        description="Upsert agencies by code from a CSV with the header code,name,kind (other columns "
+        "are ignored). Every row is checked first; any bad row means nothing is imported. Agencies "
+        "missing from the file are deactivated, never deleted. Safe to run again.",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    lst = opd_commands.add_parser("list", help="list agencies with their officers and head")
+    lst.add_argument("--all", action="store_true", help="include inactive agencies")
+    inv = opd_commands.add_parser(
+        "invite",
+        help="create a one-time invitation link for an officer of an agency",
+        description="Print a one-time t.me deep link that makes whoever opens it an officer of the "
+        "agency. The link is shown only now (only a hash is stored); send it privately.",
+    )
+    inv.add_argument("code", metavar="CODE")
+    inv.add_argument("--head", action="store_true", help="the invitee becomes the agency head (replacing the current head)")
+    inv.add_argument("--hours", type=int, default=72, help=f"hours the link stays valid (default 72, at most {MAX_INVITE_HOURS})")
+    inv.add_argument(
+        "--bot-username",
+        default=os.environ.get(BOT_USERNAME_ENV) or DEFAULT_BOT_USERNAME,
+        metavar="NAME",
+        help=f"the bot's @username for the link (default: ${BOT_USERNAME_ENV}, else {DEFAULT_BOT_USERNAME})",
+    )
+    off = opd_commands.add_parser("officers", help="list the active officers of an agency")
+    off.add_argument("code", metavar="CODE")
+    rev = opd_commands.add_parser("revoke", help="revoke an officer of an agency")
+    rev.add_argument("code", metavar="CODE")
+    rev.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
+
+    admin = commands.add_parser("admin", help="Diskominfo admins kept in the database")
+    admin_commands = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    add = admin_commands.add_parser("add", help="make a Telegram user an admin")
+    add.add_argument("telegram_id", type=int, metavar="ID")
+    rem = admin_commands.add_parser("remove", help="remove an admin added with `admin add`")
+    rem.add_argument("telegram_id", type=int, metavar="ID")
+    admin_commands.add_parser("list", help="list admins (database and ADMIN_TELEGRAM_IDS)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import upgrade
+
+    try:
+        command = _command(args)
+        upgrade(settings.database_url)
+        return asyncio.run(command(settings))
+    except OperatorError as exc:
+        print(f"aduan: {exc}", file=sys.stderr)
+        return 1
+
+
+Command = Callable[[Settings], Coroutine[Any, Any, int]]
+
+
+def _command(args: argparse.Namespace) -> Command:
+    if args.command == "admin":
+        action = args.admin_command
+        if action == "list":
+            return _admin_list
+        telegram_id = _telegram_id(args.telegram_id)
+        return (lambda s: _admin_add(s, telegram_id)) if action == "add" else (lambda s: _admin_remove(s, telegram_id))
+    action = args.opd_command
+    if action == "import":
+        return lambda s: _opd_import(s, args.file)
+    if action == "list":
+        return lambda s: _opd_list(s, args.all)
+    if action == "invite":
+        if not 1 <= args.hours <= MAX_INVITE_HOURS:
+            raise OperatorError(f"--hours must be between 1 and {MAX_INVITE_HOURS}")
+        username = args.bot_username.strip().lstrip("@")
+        if not username.replace("_", "").isalnum() or not username.isascii() or len(username) < 5:
+            raise OperatorError(f"--bot-username {args.bot_username!r} is not a Telegram bot username")
+        return lambda s: _opd_invite(s, args.code.strip().upper(), args.head, args.hours, username)
+    if action == "officers":
+        return lambda s: _opd_officers(s, args.code.strip().upper())
+    if action == "revoke":
+        telegram_id = _telegram_id(args.telegram_id)
+        return lambda s: _opd_revoke(s, args.code.strip().upper(), telegram_id)
+    raise OperatorError(f"unknown action {action}")  # pragma: no cover - argparse rejects it
+
+
+def _telegram_id(value: int) -> int:
+    if value <= 0:
+        raise OperatorError(f"{value} is not a Telegram user id (a positive number)")
+    return value
+
+
+async def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from storage.db import Database
+
+    database = Database(settings.database_url)
+    try:
+        async with database.write() as session, session.begin():
+            return await work(session)
+    finally:
+        await database.dispose()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _wita(moment: datetime) -> str:
+    return moment.astimezone(WITA).strftime("%Y-%m-%d %H:%M WITA")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int = NAME_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+async def _agency(session: AsyncSession, code: str) -> Agency:
+    agency = await session.get(Agency, code)
+    if agency is None:
+        raise OperatorError(f"no agency with code {code} (see `aduan opd list --all`)")
+    return agency
+
+
+# --- opd ----------------------------------------------------------------------------------------
+
+
+async def _opd_import(settings: Settings, path: Path) -> int:
+    if not path.is_file():
+        raise OperatorError(f"{path}: no such file")
+    rows, problems = agencies.validate_csv(path)
+    if problems:
+        for problem in problems:
+            print(f"{path}:{problem.line}: {problem.reason}", file=sys.stderr)
+        print(f"aduan: {len(problems)} bad row(s) in {path}; nothing imported", file=sys.stderr)
+        return 1
+    summary = await _in_transaction(settings, lambda session: agencies.import_agencies(session, rows))
+    print(f"{path}: {len(rows)} agencies in the file")
+    if summary.nothing_changed:
+        print("nothing changed")
+        return 0
+    for label, codes in (
+        ("added", summary.added),
+        ("changed", summary.changed),
+        ("reactivated", summary.reactivated),
+        ("deactivated", summary.deactivated),
+    ):
+        if codes:
+            print(f"{label} ({len(codes)}): {', '.join(codes)}")
+    return 0
+
+
+async def _opd_list(settings: Settings, show_all: bool) -> int:
+    async def work(session: AsyncSession) -> list[list[str]]:
+        query = select(Agency).order_by(Agency.code)
+        if not show_all:
+            query = query.where(Agency.active.is_(True))
+        counts = dict(
+            (
+                await session.execute(
+                    select(Officer.agency_code, func.count())
+                    .where(Officer.revoked_at.is_(None))
+                    .group_by(Officer.agency_code)
+                )
+            ).all()
+        )
+        heads = dict(
+            (
+                await session.execute(
+                    select(Officer.agency_code, Officer.telegram_id)
+                    .where(Officer.revoked_at.is_(None), Officer.is_head.is_(True))
+                    .order_by(Officer.joined_at)
+                )
+            ).all()
+        )
+        return [
+            [
+                a.code,
+                _short(a.name),
+                a.kind or "—",
+                "yes" if a.active else "no",
+                str(counts.get(a.code, 0)),
+                str(heads[a.code]) if a.code in heads else "—",
+            ]
+            for a in (await session.scalars(query)).all()
+        ]
+
+    rows = await _in_transaction(settings, work)
+    if not rows:
+        print("no agencies" + ("" if show_all else " active (try --all, or `aduan opd import FILE.csv`)"))
+        return 0
+    print(_table(["CODE", "NAME", "KIND", "ACTIVE", "OFFICERS", "HEAD"], rows))
+    print(f"\n{len(rows)} agencies" + ("" if show_all else " (active only; --all for inactive ones)"))
+    return 0
+
+
+async def _opd_invite(settings: Settings, code: str, as_head: bool, hours: int, username: str) -> int:
+    async def work(session: AsyncSession) -> tuple[str, datetime, str]:
+        agency = await _agency(session, code)
+        try:
+            invite, payload = await roles.create_invite(session, code, as_head, "cli", _now(), timedelta(hours=hours))
+        except roles.AgencyInactive:
+            raise OperatorError(f"agency {code} is inactive; re-activate it with `aduan opd import`") from None
+        return payload, invite.expires_at, agency.name
+
+    payload, expires_at, name = await _in_transaction(settings, work)
+    role = "head of" if as_head else "an officer of"
+    print(f"One-time invitation to become {role} {code} ({name}):")
+    print(f"https://t.me/{username}?start={payload}")
+    print(f"valid until {_wita(expires_at)} ({hours} hours); shown only now, send it privately")
+    return 0
+
+
+async def _opd_officers(settings: Settings, code: str) -> int:
+    async def work(session: AsyncSession) -> tuple[Agency, list[Officer]]:
+        agency = await _agency(session, code)
+        return agency, await roles.officers_of(session, code)
+
+    agency, officers = await _in_transaction(settings, work)
+    status = "" if agency.active else " [inactive]"
+    print(f"{agency.code} — {agency.name}{status}")
+    if not officers:
+        print("no active officers (invite one with `aduan opd invite " + code + "`)")
+        return 0
+    rows = [
+        [str(o.telegram_id), "head" if o.is_head else "", o.joined_at.astimezone(WITA).strftime("%Y-%m-%d")]
+        for o in officers
+    ]
+    print(_table(["TELEGRAM ID", "HEAD", "JOINED (WITA)"], rows))
+    return 0
+
+
+async def _opd_revoke(settings: Settings, code: str, telegram_id: int) -> int:
+    async def work(session: AsyncSession) -> Officer:
+        await _agency(session, code)
+        try:
+            return await roles.revoke_officer(session, code, telegram_id, _now())
+        except roles.RoleError as exc:
+            raise OperatorError(str(exc)) from None
+
+    officer = await _in_transaction(settings, work)
+    print(f"revoked {telegram_id} as officer of {code}")
+    if officer.is_head:
+        print(f"{code} now has no head; invite one with `aduan opd invite {code} --head`")
+    return 0
+
+
+# --- admin --------------------------------------------------------------------------------------
+
+
+async def _admin_add(settings: Settings, telegram_id: int) -> int:
+    added = await _in_transaction(settings, lambda s: roles.add_admin(s, telegram_id, "cli", _now()))
+    print(f"{telegram_id} is now an admin" if added else f"{telegram_id} is already an admin")
+    if telegram_id in settings.admin_telegram_ids:
+        print("(it is also listed in ADMIN_TELEGRAM_IDS)")
+    return 0
+
+
+async def _admin_remove(settings: Settings, telegram_id: int) -> int:
+    removed = await _in_transaction(settings, lambda s: roles.remove_admin(s, telegram_id))
+    in_env = telegram_id in settings.admin_telegram_ids
+    if removed:
+        print(f"{telegram_id} removed from the database admins")
+        if in_env:
+            print(f"{telegram_id} is still an admin through the ADMIN_TELEGRAM_IDS setting; remove it there too")
+        return 0
+    if in_env:
+        raise OperatorError(
+            f"{telegram_id} is an admin through the ADMIN_TELEGRAM_IDS setting, not the database; "
+            "remove it from that setting (environment or .env) and restart the bot"
+        )
+    raise OperatorError(f"{telegram_id} is not an admin")
+
+
+async def _admin_list(settings: Settings) -> int:
+    admins = await _in_transaction(settings, roles.db_admins)
+    env_ids = set(settings.admin_telegram_ids)
+    rows = [
+        [str(a.telegram_id), "database" + (" + ADMIN_TELEGRAM_IDS" if a.telegram_id in env_ids else ""), _wita(a.added_at), a.added_by]
+        for a in admins
+    ]
+    db_ids = {a.telegram_id for a in admins}
+    rows += [[str(i), "ADMIN_TELEGRAM_IDS", "", "setting"] for i in sorted(env_ids - db_ids)]
+    rows.sort(key=lambda r: int(r[0]))
+    if not rows:
+        print("no admins (add one with `aduan admin add ID` or the ADMIN_TELEGRAM_IDS setting)")
+        return 0
+    print(_table(["TELEGRAM ID", "SOURCE", "ADDED", "BY"], rows))
+    return 0
