@@ -6,7 +6,7 @@ gate, the user's language.
 
 from __future__ import annotations
 
-from handlers import citizen
+from handlers import citizen, officer
 from handlers.actions import Action, AnswerCallback, Send
 from handlers.complaint_form import COMPLAINT_FORM
 from handlers.context import Context
@@ -79,6 +79,8 @@ async def _command(event: Event, ctx: Context) -> list[Action]:
     command = event.command
     draft, paused = await _draft(event, ctx)
     if command == "start":
+        if event.args.startswith("inv_"):  # an invitation link, perhaps damaged
+            return await officer.join(event, ctx, event.args)
         if draft is not None:
             return citizen.welcome(event, ctx) + citizen.offer_resume(event, draft, ctx, "")
         return citizen.welcome(event, ctx)
