@@ -50,6 +50,10 @@ def status_label(status: str, t: Texts) -> str:
         Status.REJECTED: t.gettext("Rejected"),
         Status.RESPONDED: t.gettext("Answered"),
         Status.CLOSED: t.gettext("Closed"),
+        Status.INFO_REQUESTED: t.gettext("Waiting for your information"),
+        Status.AGENCY_INFO_REQUESTED: t.gettext("The agency waits for your information"),
+        Status.RETURNED: t.gettext("Being re-routed by Diskominfo"),
+        Status.DUPLICATE: t.gettext("Merged with another report"),
     }.get(status, status)  # type: ignore[call-overload]
 
 
