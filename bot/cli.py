@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.database_url)
         print("database is at the newest schema")
         return 0
-    if command in ("opd", "admin"):
+    if command not in ("run", "demo"):  # every operator command (opd, admin, case, ...)
         from bot.operator_cli import run
 
         return run(args, settings)

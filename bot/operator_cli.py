@@ -70,6 +70,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     rev.add_argument("code", metavar="CODE")
     rev.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
 
+    case = commands.add_parser("case", help="complaints (cases)")
+    case_commands = case.add_subparsers(dest="case_command", metavar="ACTION", required=True)
+    show = case_commands.add_parser("show", help="a case and its history: who did what, when, from, to and why")
+    show.add_argument("ticket", help="ticket number, e.g. KKR-2026-000123")
     admin = commands.add_parser("admin", help="Diskominfo admins kept in the database")
     admin_commands = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
     add = admin_commands.add_parser("add", help="make a Telegram user an admin")
@@ -95,6 +99,13 @@ Command = Callable[[Settings], Coroutine[Any, Any, int]]
 
 
 def _command(args: argparse.Namespace) -> Command:
+    if args.command == "case":
+        from cases.tickets import parse_ticket
+
+        ticket = parse_ticket(args.ticket)
+        if ticket is None:
+            raise OperatorError(f"{args.ticket!r} is not a ticket number (e.g. KKR-2026-000123)")
+        return lambda s: _case_show(s, ticket)
     if args.command == "admin":
         action = args.admin_command
         if action == "list":
@@ -329,3 +340,28 @@ async def _admin_list(settings: Settings) -> int:
         return 0
     print(_table(["TELEGRAM ID", "SOURCE", "ADDED", "BY"], rows))
     return 0
+
+
+async def _case_show(settings: Settings, ticket: str) -> int:
+    from storage import cases
+    from storage.repo import Repository
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M WITA") if moment else "—"
+
+    async def work(session: AsyncSession) -> int:
+        complaint = await Repository(session).complaint_by_ticket(ticket)
+        if complaint is None:
+            raise OperatorError(f"no case {ticket}")
+        print(f"{complaint.ticket}  {complaint.title}")
+        print(f"status: {complaint.status}   agency: {complaint.agency_code or '—'}   privacy: {complaint.privacy}")
+        print(f"filed: {when(complaint.created_at)}   verification due: {complaint.verification_due}"
+              f"   response due: {complaint.response_due or '—'}")
+        print("history:")
+        for entry in await cases.history(session, complaint):
+            move = f"{entry.from_status or '—'} -> {entry.to_status or '—'}"
+            reason = f"   ({entry.reason})" if entry.reason else ""
+            print(f"  {when(entry.at)}  {entry.actor:<28} {entry.action:<20} {move}{reason}")
+        return 0
+
+    return await _in_transaction(settings, work)

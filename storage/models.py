@@ -173,6 +173,14 @@ class Complaint(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     verification_due: Mapped[date] = mapped_column(Date, nullable=False)
+    # The case workflow (cases.workflow): deadlines, pauses and the outcome.
+    response_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rating_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="complaint", order_by="Attachment.position", lazy="selectin"
