@@ -11,7 +11,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -70,6 +70,15 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     rev.add_argument("code", metavar="CODE")
     rev.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
 
+    calendar = commands.add_parser("calendar", help="days off declared on top of national holidays")
+    calendar_commands = calendar.add_subparsers(dest="calendar_command", metavar="ACTION", required=True)
+    day_add = calendar_commands.add_parser("add", help="declare a non-working day (e.g. cuti bersama)")
+    day_add.add_argument("day", help="YYYY-MM-DD")
+    day_add.add_argument("--reason", default="", help="shown in `calendar list`")
+    day_remove = calendar_commands.add_parser("remove", help="withdraw a declared day")
+    day_remove.add_argument("day", help="YYYY-MM-DD")
+    day_list = calendar_commands.add_parser("list", help="declared days, and the holidays of a year")
+    day_list.add_argument("--year", type=int, help="also list that year's public holidays and cuti bersama")
     case = commands.add_parser("case", help="complaints (cases)")
     case_commands = case.add_subparsers(dest="case_command", metavar="ACTION", required=True)
     show = case_commands.add_parser("show", help="a case and its history: who did what, when, from, to and why")
@@ -99,6 +108,13 @@ Command = Callable[[Settings], Coroutine[Any, Any, int]]
 
 
 def _command(args: argparse.Namespace) -> Command:
+    if args.command == "calendar":
+        if args.calendar_command == "list":
+            return lambda s: _calendar_list(s, args.year)
+        day = _date(args.day)
+        if args.calendar_command == "add":
+            return lambda s: _calendar_add(s, day, args.reason.strip()[:200])
+        return lambda s: _calendar_remove(s, day)
     if args.command == "case":
         from cases.tickets import parse_ticket
 
@@ -362,6 +378,55 @@ async def _case_show(settings: Settings, ticket: str) -> int:
             move = f"{entry.from_status or '—'} -> {entry.to_status or '—'}"
             reason = f"   ({entry.reason})" if entry.reason else ""
             print(f"  {when(entry.at)}  {entry.actor:<28} {entry.action:<20} {move}{reason}")
+        return 0
+
+    return await _in_transaction(settings, work)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise OperatorError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+async def _calendar_add(settings: Settings, day: date, reason: str) -> int:
+    from storage import days_off
+
+    async def work(session: AsyncSession) -> int:
+        new = await days_off.add(session, day, reason, datetime.now(UTC))
+        print(f"{day} {'declared a day off' if new else 'was already declared; reason updated'}"
+              " — deadlines computed from now on skip it")
+        return 0
+
+    return await _in_transaction(settings, work)
+
+
+async def _calendar_remove(settings: Settings, day: date) -> int:
+    from storage import days_off
+
+    async def work(session: AsyncSession) -> int:
+        if not await days_off.remove(session, day):
+            raise OperatorError(f"{day} is not a declared day off")
+        print(f"{day} is a working day again (unless it is a weekend or a national holiday)")
+        return 0
+
+    return await _in_transaction(settings, work)
+
+
+async def _calendar_list(settings: Settings, year: int | None) -> int:
+    from storage import days_off
+
+    async def work(session: AsyncSession) -> int:
+        rows = await days_off.declared(session)
+        print("declared days off:" if rows else "no declared days off")
+        for row in rows:
+            print(f"  {row.day}  {row.day.strftime('%a')}  {row.reason}")
+        if year is not None:
+            calendar = await days_off.load_calendar(session, settings.tz)
+            print(f"national holidays and cuti bersama in {year}:")
+            for day, name in sorted(calendar.holidays_in(year).items()):
+                print(f"  {day}  {day.strftime('%a')}  {name}")
         return 0
 
     return await _in_transaction(settings, work)

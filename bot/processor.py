@@ -22,6 +22,7 @@ from handlers import router
 from handlers.actions import Action, AnswerCallback, Send
 from handlers.context import Context, HandlerConfig
 from handlers.i18n import texts
+from storage import days_off
 from storage.db import Database
 from storage.models import InboxUpdate
 from storage.repo import Repository
@@ -29,6 +30,7 @@ from storage.repo import Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+CALENDAR_REFRESH_SECONDS = 300  # days off declared with `aduan calendar` apply within this time
 _LOCK_NAMESPACE = 0x4B4B  # "KK": keeps our advisory locks apart from anyone else's
 
 
@@ -46,6 +48,7 @@ class Processor:
         self.client = client
         self.config = config
         self.calendar = calendar
+        self._calendar_loaded = -float(CALENDAR_REFRESH_SECONDS)
         self.clock = clock
         self.on_committed = on_committed
         self.postgres = db.is_postgres
@@ -125,9 +128,16 @@ class Processor:
         event = to_event(self.client.parse(row.payload or {}))
         if event is None:
             return []
+        await self._refresh_calendar(session)
         ctx = Context(repo=Repository(session), config=self.config, calendar=self.calendar, now=now,
                       language=self.config.default_language)
         return await router.handle(event, ctx)
+
+    async def _refresh_calendar(self, session: AsyncSession) -> None:
+        moment = asyncio.get_running_loop().time()
+        if moment - self._calendar_loaded >= CALENDAR_REFRESH_SECONDS:
+            self.calendar = await days_off.load_calendar(session, self.calendar.tz)
+            self._calendar_loaded = moment
 
     def _apology(self, row: InboxUpdate) -> list[Action]:
         """After repeated failures the user still hears something, and the spinner stops."""

@@ -29,6 +29,10 @@ class WorkCalendar:
     def holiday_name(self, day: date) -> str | None:
         return self._holidays.get(day)
 
+    def holidays_in(self, year: int) -> dict[date, str]:
+        """The national holidays and cuti bersama of a year (declared extra days not included)."""
+        return {day: name for day, name in holidays.country_holidays("ID", years=year, categories=("public", "government")).items()}
+
     def local_date(self, moment: datetime) -> date:
         """The calendar date of an aware instant in the regency's zone."""
         if moment.tzinfo is None:

@@ -267,3 +267,13 @@ class Invite(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class DayOff(Base):
+    """A non-working day an admin declared (e.g. cuti bersama not yet in the `holidays` data)."""
+
+    __tablename__ = "days_off"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
