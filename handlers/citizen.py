@@ -20,7 +20,7 @@ from handlers.complaint_form import (
 )
 from handlers.context import Context
 from handlers.events import Event
-from handlers.forms import SUMMARY, FormResult, Invalid
+from handlers.forms import FormResult, Invalid
 from handlers.i18n import Texts
 from handlers.text import CAPTION_LIMIT, esc
 from storage.models import Complaint
@@ -318,6 +318,6 @@ def is_stale_draft(updated_at_age: timedelta, ctx: Context) -> bool:
 
 __all__ = [
     "DISCARD", "MENU_HELP", "MENU_HISTORY", "MENU_LANGUAGE", "MENU_LAPOR", "RESTART", "RESUME",
-    "SUMMARY", "continue_form", "help_text", "history", "is_stale_draft", "language_menu",
+    "continue_form", "help_text", "history", "is_stale_draft", "language_menu",
     "offer_resume", "resume", "set_language", "show_complaint", "start_form", "status", "welcome",
 ]  # fmt: skip

@@ -207,7 +207,7 @@ def _description_text(text: str, ctx: FormContext, answers: dict, view: dict) ->
     return Accept(validate_description(text, ctx.texts, ctx.limits))
 
 
-def _show_long(value: Any, ctx: FormContext) -> str:
+def _show_text(value: Any, ctx: FormContext) -> str:
     return esc(value) if value else "—"
 
 
@@ -405,10 +405,6 @@ def _phone_text(text: str, ctx: FormContext, answers: dict, view: dict) -> Outco
     raise Invalid(ctx.texts.gettext("Please use the “Share my number” button so the number is verified by Telegram."))
 
 
-def _show_plain(value: Any, ctx: FormContext) -> str:
-    return esc(value) if value else "—"
-
-
 STEPS: list[Step[FormContext]] = [
     Step("report_class", lambda t: t.gettext("Type"), _class_prompt,
          show=lambda v, c: esc(class_label(v, c.texts)) if v else "—",
@@ -419,15 +415,15 @@ STEPS: list[Step[FormContext]] = [
     Step("agency", lambda t: t.gettext("Agency"), _agency_prompt,
          show=lambda v, c: esc(agency_name(v, c)),
          on_choice=_agency_choice, on_text=_agency_text),
-    Step("title", lambda t: t.gettext("Title"), _title_prompt, show=_show_long, on_text=_title_text),
-    Step("description", lambda t: t.gettext("Description"), _description_prompt, show=_show_long,
+    Step("title", lambda t: t.gettext("Title"), _title_prompt, show=_show_text, on_text=_title_text),
+    Step("description", lambda t: t.gettext("Description"), _description_prompt, show=_show_text,
          on_text=_description_text),
     Step("event_date", lambda t: t.gettext("Date of event"), _date_prompt, show=_show_date,
          on_choice=_date_choice, on_text=_date_text),
     Step("location", lambda t: t.gettext("Location"), _location_prompt, show=_show_location,
          on_choice=_location_choice, on_text=_location_text, on_location=_location_shared,
          optional=True),
-    Step("address", lambda t: t.gettext("Address"), _address_prompt, show=_show_plain,
+    Step("address", lambda t: t.gettext("Address"), _address_prompt, show=_show_text,
          on_text=_address_text, optional=True),
     Step("attachments", lambda t: t.gettext("Attachments"), _attachments_prompt,
          show=_show_attachments, on_text=_attachments_text, on_files=_attachments_files,
@@ -435,7 +431,7 @@ STEPS: list[Step[FormContext]] = [
     Step("privacy", lambda t: t.gettext("Privacy"), _privacy_prompt,
          show=lambda v, c: esc(privacy_label(v, c.texts)) if v else "—",
          on_choice=_privacy_choice, on_text=_privacy_text),
-    Step("phone", lambda t: t.gettext("Phone"), _phone_prompt, show=_show_plain,
+    Step("phone", lambda t: t.gettext("Phone"), _phone_prompt, show=_show_text,
          on_contact=_phone_contact, on_text=_phone_text, optional=True),
 ]  # fmt: skip
 

@@ -15,25 +15,16 @@ from storage.models import Agency
 DEFAULT_CSV = Path(__file__).parent / "data" / "opd_kukar.csv"
 
 
-@dataclass(frozen=True)
-class AgencyRow:
-    code: str
-    name: str
-    kind: str
-
-
-def read_csv(path: Path) -> list[AgencyRow]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [AgencyRow(r["code"].strip(), r["name"].strip(), (r.get("kind") or "").strip()) for r in csv.DictReader(handle)]
-
-
 async def seed_if_empty(sessions: async_sessionmaker[AsyncSession], path: Path = DEFAULT_CSV) -> int:
+    """Load the shipped directory into an empty database, through the same checks and upsert
+    as `aduan opd import`."""
     async with sessions() as session, session.begin():
         if await session.scalar(select(func.count()).select_from(Agency)):
             return 0
-        rows = read_csv(path)
-        session.add_all(Agency(code=r.code, name=r.name, kind=r.kind, active=True) for r in rows)
-        return len(rows)
+        rows, problems = validate_csv(path)
+        if problems:
+            raise ValueError(f"{path}:{problems[0].line}: {problems[0].reason}")
+        return len((await import_agencies(session, rows)).added)
 
 
 # --- operator import (`aduan opd import FILE.csv`) -------------------------------------------

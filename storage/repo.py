@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -146,6 +146,3 @@ def new_complaint(**fields: Any) -> Complaint:
     fields.setdefault("created_at", utcnow())
     return Complaint(**fields)
 
-
-def as_date(value: str | date) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -30,12 +30,12 @@ from handlers.forms import SUMMARY, FormResult
 from handlers.i18n import texts
 from handlers.topics import load_topics
 from handlers.validators import Limits
-from storage.agencies import DEFAULT_CSV, read_csv
+from storage.agencies import DEFAULT_CSV, validate_csv
 
 USER = 7001
 OTHER_USER = 7002
 TODAY = date(2026, 11, 27)
-AGENCIES = [AgencyChoice(row.code, row.name) for row in read_csv(DEFAULT_CSV)]
+AGENCIES = [AgencyChoice(row.code, row.name) for row in validate_csv(DEFAULT_CSV)[0]]
 TOPICS = load_topics()
 FIELDS = [step.field for step in COMPLAINT_FORM.steps]
 
