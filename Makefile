@@ -31,5 +31,5 @@ clean:
 # After changing user-facing text: refresh the template and both catalogs, then translate the
 # new entries in handlers/locale/id/LC_MESSAGES/messages.po (tests/unit/test_catalogs.py checks).
 catalogs: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k gettext -k ngettext:1,2 --no-wrap -o handlers/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k gettext -k ngettext:1,2 -k N_ --no-wrap -o handlers/locale/messages.pot .
 	$(BIN)/pybabel update -i handlers/locale/messages.pot -d handlers/locale --no-wrap --ignore-obsolete

@@ -138,6 +138,7 @@ def to_event(update: Update) -> Event | None:
         username=user.username,
         message_id=message.message_id,
         text=None if files else text,
+        caption=message.caption if files else None,
         command=command,
         args=args,
         files=tuple(files),

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     files_dir: Path = Path("./data/files")
     topics_file: Path | None = None
     verification_working_days: int = Field(default=3, ge=1, le=30)
+    response_working_days: int = Field(default=5, ge=1, le=60)
+    auto_close_working_days: int = Field(default=10, ge=1, le=60)
+    reopen_window_working_days: int = Field(default=10, ge=1, le=60)
     draft_ttl_hours: int = Field(default=168, ge=1)
     draft_resume_after_minutes: int = Field(default=30, ge=1)
     description_min_chars: int = Field(default=30, ge=1)

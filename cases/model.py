@@ -46,3 +46,18 @@ OPEN_STATUSES = frozenset({
     Status.SUBMITTED, Status.VERIFIED, Status.RESPONDED,
     Status.INFO_REQUESTED, Status.AGENCY_INFO_REQUESTED, Status.RETURNED,
 })  # fmt: skip
+
+
+class Maladministration(StrEnum):
+    """The Ombudsman's ten forms of maladministration (UU 37/2008), as an admin classifies a case."""
+
+    NO_SERVICE = "tidak_melayani"  # tidak memberikan pelayanan
+    UNDUE_DELAY = "penundaan"  # penundaan berlarut
+    PROCEDURE = "prosedur"  # penyimpangan prosedur
+    IMPROPER = "tidak_patut"
+    INCOMPETENT = "tidak_kompeten"
+    ABUSE = "penyalahgunaan"  # penyalahgunaan wewenang
+    PAYMENT = "imbalan"  # permintaan imbalan uang/barang/jasa (pungli)
+    DISCRIMINATION = "diskriminasi"
+    PARTIALITY = "berpihak"
+    CONFLICT = "konflik"  # konflik kepentingan

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from cases.calendar import WorkCalendar
-from cases.model import Status
+from cases.model import Maladministration, Status
 
 ActorKind = Literal["citizen", "admin", "officer", "system"]
 
@@ -91,6 +91,8 @@ class CaseView:
     closed_at: datetime | None = None
     paused_since: datetime | None = None
     reopen_count: int = 0
+    category: str | None = None
+    maladministration: str | None = None
 
 
 @dataclass
@@ -237,6 +239,35 @@ def _admin_request_info(case: CaseView, actor: Actor, now: datetime, question: s
                       {"paused_since": now}, text, (CITIZEN,))  # fmt: skip
 
 
+def classify(
+    case: CaseView, actor: Actor, now: datetime, policy: Policy, *,
+    category: str | None = None, maladministration: str | None = None,
+) -> Transition:
+    """Set the category (a top-level topic) or the Ombudsman's maladministration form.
+
+    Part of *verifikasi*, but allowed while the case is open so a later finding can be recorded.
+    """
+    _require_admin(actor)
+    _require_status(case, "classify", *_CLASSIFIABLE)
+    changes: dict[str, Any] = {}
+    if category is not None:
+        if not category.strip():
+            raise InvalidInput("a category cannot be empty")
+        changes["category"] = category.strip()
+    if maladministration is not None:
+        if maladministration not in {m.value for m in Maladministration}:
+            raise InvalidInput(f"unknown maladministration form {maladministration!r}")
+        changes["maladministration"] = maladministration
+    if not changes:
+        raise InvalidInput("classify needs a category or a maladministration form")
+    reason = ", ".join(f"{name}={value}" for name, value in changes.items())
+    return Transition("classify", case.status, case.status, changes, reason)
+
+
+_CLASSIFIABLE = (Status.SUBMITTED, Status.RETURNED, Status.INFO_REQUESTED, Status.VERIFIED,
+                 Status.AGENCY_INFO_REQUESTED, Status.RESPONDED)  # fmt: skip
+
+
 # -- agency officer (OPD) -------------------------------------------------------------------------
 
 
@@ -365,6 +396,22 @@ def auto_close(case: CaseView, actor: Actor, now: datetime, policy: Policy) -> T
         raise NotYetDue(f"only {waited} of {policy.auto_close_days} working days since the answer")
     return Transition("auto_close", case.status, Status.CLOSED, {"closed_at": now},
                       notify=(CITIZEN, AGENCY))  # fmt: skip
+
+
+# -- who sees a case ----------------------------------------------------------------------------
+
+AGENCY_STATUSES = frozenset({Status.VERIFIED, Status.AGENCY_INFO_REQUESTED, Status.RESPONDED, Status.CLOSED})
+"""While a case is in these statuses, its agency's officers see it (not once it went back to admin)."""
+
+
+def may_view(case: CaseView, actor: Actor) -> bool:
+    """Admins see every case, a citizen their own, officers their agency's while it is with them."""
+    if actor.kind in ("admin", "system"):
+        return True
+    if actor.kind == "citizen":
+        return actor.telegram_id == case.citizen_id
+    return (actor.kind == "officer" and case.agency_code is not None
+            and actor.agency_code == case.agency_code and case.status in AGENCY_STATUSES)  # fmt: skip
 
 
 # -- buttons --------------------------------------------------------------------------------------

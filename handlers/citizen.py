@@ -7,22 +7,22 @@ from typing import Any
 
 from cases.model import Status
 from cases.tickets import parse_ticket
-from handlers.actions import Action, AnswerCallback, Button, Edit, InlineKeyboard, RemoveKeyboard, Send, SendFile
+from handlers import admin, citizen_cases
+from handlers.cards import status_label
+from handlers.actions import Action, AnswerCallback, Button, Edit, InlineKeyboard, RemoveKeyboard, Send
 from handlers.complaint_form import (
     COMPLAINT_FORM,
     UNKNOWN_AGENCY,
     AgencyChoice,
     FormContext,
-    agency_name,
-    class_label,
     event_date_of,
-    privacy_label,
 )
 from handlers.context import Context
+from handlers.staff import admin_ids
 from handlers.events import Event
 from handlers.forms import FormResult, Invalid
 from handlers.i18n import Texts
-from handlers.text import CAPTION_LIMIT, esc
+from handlers.text import esc
 from storage.models import Complaint
 from storage.repo import new_complaint
 
@@ -41,20 +41,6 @@ def main_menu(t: Texts) -> InlineKeyboard:
         (Button(t.gettext("📋 My reports"), MENU_HISTORY), Button(t.gettext("❓ Help"), MENU_HELP)),
         (Button(t.gettext("🌐 Language"), MENU_LANGUAGE),),
     ))  # fmt: skip
-
-
-def status_label(status: str, t: Texts) -> str:
-    return {
-        Status.SUBMITTED: t.gettext("Awaiting verification"),
-        Status.VERIFIED: t.gettext("Being followed up by the agency"),
-        Status.REJECTED: t.gettext("Rejected"),
-        Status.RESPONDED: t.gettext("Answered"),
-        Status.CLOSED: t.gettext("Closed"),
-        Status.INFO_REQUESTED: t.gettext("Waiting for your information"),
-        Status.AGENCY_INFO_REQUESTED: t.gettext("The agency waits for your information"),
-        Status.RETURNED: t.gettext("Being re-routed by Diskominfo"),
-        Status.DUPLICATE: t.gettext("Merged with another report"),
-    }.get(status, status)  # type: ignore[call-overload]
 
 
 # -- texts ----------------------------------------------------------------------------------------
@@ -190,71 +176,22 @@ async def _submit(event: Event, state: dict[str, Any], result: FormResult, fctx:
     ).format(ticket=complaint.ticket, due=esc(due), days=ctx.config.verification_working_days)
     actions: list[Action] = list(result.actions)
     actions.append(Send(event.chat_id, html, main_menu(t)))
-    actions += await notify_admins(complaint, event, ctx, fctx)
+    actions += await notify_admins(complaint, ctx)
     return actions
 
 
-async def notify_admins(complaint: Complaint, event: Event, ctx: Context, fctx: FormContext) -> list[Action]:
-    """Each admin gets the full summary and the attachments, re-sent by file id (never forwarded)."""
+async def notify_admins(complaint: Complaint, ctx: Context) -> list[Action]:
+    """Each admin gets the card with the verification buttons, then the files (re-sent, never forwarded)."""
     actions: list[Action] = []
-    admins = sorted(ctx.config.admin_ids)
-    languages = await ctx.repo.languages_of(admins)
-    for admin_id in admins:
+    ids = await admin_ids(ctx)
+    languages = await ctx.repo.languages_of(ids)
+    for admin_id in ids:
         t = ctx.texts_for(languages.get(admin_id, ctx.config.default_language))
-        actions.append(Send(admin_id, admin_card(complaint, event, t, fctx)))
-        for attachment in complaint.attachments:
-            caption = t.gettext("Attachment {n} of {total} — {ticket}").format(n=attachment.position + 1, total=len(complaint.attachments), ticket=complaint.ticket)
-            actions.append(SendFile(admin_id, attachment.kind, attachment.file_id, esc(caption)[:CAPTION_LIMIT]))
+        actions += await admin.new_report(ctx, complaint, admin_id, t)
     return actions
-
-
-def admin_card(complaint: Complaint, event: Event, t: Texts, fctx: FormContext) -> str:
-    reporter = esc(event.display_name or "?")
-    if event.username:
-        reporter += f" (@{esc(event.username)})"
-    lines = [
-        t.gettext("🆕 <b>New report {ticket}</b>").format(ticket=complaint.ticket),
-        f"<b>{esc(t.gettext('Title'))}:</b> {esc(complaint.title)}",
-        f"<b>{esc(t.gettext('Type'))}:</b> {esc(class_label(complaint.report_class, t))}",
-        f"<b>{esc(t.gettext('Topic'))}:</b> {esc(fctx.topics.path_label(complaint.topic, t.language))}",
-        f"<b>{esc(t.gettext('Agency'))}:</b> {esc(agency_name(complaint.agency_code, fctx))}",
-        f"<b>{esc(t.gettext('Date of event'))}:</b> {esc(t.date(complaint.event_date))}",
-        f"<b>{esc(t.gettext('Location'))}:</b> {esc(_location_text(complaint, t))}",
-        f"<b>{esc(t.gettext('Privacy'))}:</b> {esc(privacy_label(complaint.privacy, t))}",
-        f"<b>{esc(t.gettext('Reporter'))}:</b> {reporter}" + (f", {esc(complaint.phone)}" if complaint.phone else ""),
-        f"<b>{esc(t.gettext('Attachments'))}:</b> {len(complaint.attachments)}",
-        f"<b>{esc(t.gettext('Verify by'))}:</b> {esc(t.date(complaint.verification_due))}",
-        "",
-        f"<b>{esc(t.gettext('Description'))}:</b>",
-        esc(complaint.description),
-    ]
-    return "\n".join(lines)
-
-
-def _location_text(complaint: Complaint, t: Texts) -> str:
-    parts = []
-    if complaint.kecamatan:
-        parts.append(t.gettext("Kecamatan {name}").format(name=complaint.kecamatan))
-    if complaint.latitude is not None and complaint.longitude is not None:
-        parts.append(f"{complaint.latitude:.5f}, {complaint.longitude:.5f}")
-    if complaint.address:
-        parts.append(complaint.address)
-    return "; ".join(parts) or "—"
 
 
 # -- status and history ---------------------------------------------------------------------------
-
-
-def complaint_details(complaint: Complaint, ctx: Context) -> str:
-    t = ctx.texts
-    lines = [
-        f"<b>{complaint.ticket}</b> — {esc(complaint.title)}",
-        f"<b>{esc(t.gettext('Status'))}:</b> {esc(status_label(complaint.status, t))}",
-        f"<b>{esc(t.gettext('Submitted'))}:</b> {esc(t.date(ctx.calendar.local_date(complaint.created_at)))}",
-    ]
-    if complaint.status == Status.SUBMITTED:
-        lines.append(f"<b>{esc(t.gettext('Verification due'))}:</b> {esc(t.date(complaint.verification_due))}")
-    return "\n".join(lines)
 
 
 async def status(event: Event, ctx: Context, argument: str) -> list[Action]:
@@ -266,7 +203,7 @@ async def status(event: Event, ctx: Context, argument: str) -> list[Action]:
     # The same answer for "no such ticket" and "not yours": ticket numbers are guessable.
     if complaint is None or complaint.citizen_id != event.user_id:
         return [Send(event.chat_id, t.gettext("No report of yours has the ticket number {ticket}. Check the number, or see /riwayat.").format(ticket=esc(argument.strip()[:40])))]
-    return [Send(event.chat_id, complaint_details(complaint, ctx))]
+    return await citizen_cases.card(event, ctx, complaint)
 
 
 async def history(event: Event, ctx: Context) -> list[Action]:
@@ -288,7 +225,7 @@ async def show_complaint(event: Event, ctx: Context, complaint_id: str) -> list[
     answer = AnswerCallback(event.chat_id, event.callback_id or "")
     if complaint is None or complaint.citizen_id != event.user_id:
         return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This report is not available."), alert=True)]
-    return [answer, Send(event.chat_id, complaint_details(complaint, ctx))]
+    return [answer, *await citizen_cases.card(event, ctx, complaint)]
 
 
 def language_menu(event: Event, ctx: Context) -> list[Action]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cases.calendar import WorkCalendar
+from cases.workflow import Policy
 from handlers.i18n import Texts, texts
 from handlers.topics import TopicTree, load_topics
 from handlers.validators import Limits
@@ -20,6 +21,9 @@ class HandlerConfig:
     default_language: str = "id"
     bot_username: str = "kanal_aduan_bot"
     verification_working_days: int = 3
+    response_working_days: int = 5
+    auto_close_working_days: int = 10
+    reopen_window_working_days: int = 10
     draft_ttl: timedelta = timedelta(days=7)
     resume_after: timedelta = timedelta(minutes=30)
     flood_max_messages: int = 15
@@ -43,3 +47,10 @@ class Context:
 
     def texts_for(self, language: str) -> Texts:
         return texts(language)
+
+    @property
+    def policy(self) -> Policy:
+        c = self.config
+        return Policy(calendar=self.calendar, verification_days=c.verification_working_days,
+                      response_days=c.response_working_days, auto_close_days=c.auto_close_working_days,
+                      reopen_window_days=c.reopen_window_working_days)  # fmt: skip

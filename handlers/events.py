@@ -42,6 +42,7 @@ class Event:
     username: str | None = None
     message_id: int | None = None
     text: str | None = None
+    caption: str | None = None  # the text sent with a photo or document
     command: str | None = None  # lower-case, without "/" and "@bot"
     args: str = ""
     callback_id: str | None = None

@@ -364,7 +364,7 @@ class FormEngine(Generic[C]):
 
     def summary_html(self, state: dict[str, Any], ctx: C) -> str:
         t = self._texts(ctx)
-        lines = [f"<b>{esc(t.gettext('Your report'))}</b>"]
+        lines = ["<b>" + esc(t.gettext("Your report")) + "</b>"]
         for step in self.steps:
             value = state["answers"].get(step.field, step.skip_value)
             lines.append(f"<b>{esc(step.label(t))}:</b> {step.show(value, ctx)}")

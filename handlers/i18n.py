@@ -21,6 +21,11 @@ LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction where it is defined; `Texts.gettext` translates it when shown."""
+    return message
+
+
 class Texts:
     """Translations for one language, plus locale-aware dates."""
 

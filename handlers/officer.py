@@ -1,14 +1,25 @@
-"""The OPD officer's side (admin penghubung): joining by invitation so far.
+"""The OPD officer's side (admin penghubung): joining by invitation, /tugas, the case card.
 
-The case queue (/tugas) and answering cases build on the case rules in cases/workflow.py.
+An officer sees and acts on their own agency's cases only, and only while the case is with the
+agency (`cases.workflow.may_view`); the role is read from the database on every update.
 """
 
 from __future__ import annotations
 
-from handlers.actions import Action, Send
+from cases.model import Status
+from cases.workflow import Actor, may_view
+from handlers import case_buttons, inputs
+from handlers.actions import Action, AnswerCallback, Edit, InlineKeyboard, Send
+from handlers.case_buttons import PAGE_SIZE, Press, pager
+from handlers.cards import due_text, files_of, staff_card, staff_status_label
+from handlers.casework import load_case
 from handlers.context import Context
 from handlers.events import Event
+from handlers.staff import allowed, as_officer, card_facts
 from handlers.text import esc
+from storage import cases
+from storage.cases import case_view
+from storage.models import Complaint
 from storage.roles import AgencyInactive, InviteExpired, InviteUnknown, InviteUsed, redeem_invite
 
 
@@ -32,3 +43,64 @@ async def join(event: Event, ctx: Context, payload: str) -> list[Action]:
     else:
         html = t.gettext("✅ You are now registered as an officer (admin penghubung) of {agency}. The cases routed to your agency will come to you here.").format(agency=name)
     return [Send(event.chat_id, html)]
+
+
+# -- the agency's cases ----------------------------------------------------------------------------
+
+
+async def queue(event: Event, ctx: Context, page: int = 0) -> list[Action]:
+    """/tugas: the agency's open cases, those it must answer first, nearest deadline first."""
+    t = ctx.texts
+    actor = await as_officer(ctx, event.user_id)
+    if actor is None or actor.agency_code is None:
+        return [Send(event.chat_id, t.gettext("This command is for registered agency officers."))]
+    complaints, total = await cases.agency_queue(ctx.repo.session, actor.agency_code, PAGE_SIZE, page * PAGE_SIZE)
+    agency = await ctx.repo.agency(actor.agency_code)
+    name = esc(agency.name if agency else actor.agency_code)
+    if total == 0:
+        return [Send(event.chat_id, t.gettext("✅ {agency} has no open cases.").format(agency=name))]
+    today = ctx.calendar.local_date(ctx.now)
+    lines = [t.gettext("<b>Cases of {agency}</b>: {total} open, nearest deadline first.").format(agency=name, total=total)]
+    answer_by = esc(t.gettext("Answer by"))
+    for n, c in enumerate(complaints, start=page * PAGE_SIZE + 1):
+        due = due_text(c.response_due, today, t) if c.response_due and c.status == Status.VERIFIED else ""
+        lines.append(f"{n}. <code>{c.ticket}</code> — {esc(c.title[:60])}\n   <i>{esc(staff_status_label(c.status, t))}</i>" + (f" · {answer_by} {due}" if due else ""))
+    nav = pager("o", "q", page, total, t)
+    keyboard = InlineKeyboard(tuple(case_buttons.case_list("o", complaints)) + ((nav,) if nav else ()))
+    if event.callback_id and event.message_id is not None:
+        return [AnswerCallback(event.chat_id, event.callback_id), Edit(event.chat_id, event.message_id, "\n".join(lines), keyboard)]
+    return [Send(event.chat_id, "\n".join(lines), keyboard)]
+
+
+async def card(event: Event, ctx: Context, complaint: Complaint, actor: Actor) -> list[Action]:
+    t = ctx.texts
+    facts = await card_facts(ctx, complaint, reporter=True)
+    keyboard = case_buttons.officer_keyboard(complaint, allowed(ctx, complaint, actor), t)
+    return [Send(event.chat_id, staff_card(complaint, t, facts), keyboard)]
+
+
+async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
+    t = ctx.texts
+    actor = await as_officer(ctx, event.user_id)
+    if actor is None:
+        return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
+    if press.verb == "q":
+        page = int(press.argument) if press.argument.isdigit() and len(press.argument) < 4 else 0
+        return await queue(event, ctx, page)
+    complaint = await load_case(ctx, press.case_id)
+    # A guessed id, another agency's case, or one that went back to Diskominfo: all look alike.
+    if complaint is None or not may_view(case_view(complaint), actor):
+        return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This case is not available to you."), alert=True)]
+    ack = AnswerCallback(event.chat_id, event.callback_id or "")
+    if press.verb == "open":
+        return [ack, *await card(event, ctx, complaint, actor)]
+    if press.verb == "files":
+        return [ack, *files_of(event.chat_id, complaint, complaint.report_files, t)]
+    kind, needs = {"re": ("respond", "respond"), "rp": ("o_reply", "reply"), "ask": ("o_ask", "request_info"),
+                   "no": ("not_ours", "not_ours")}.get(press.verb, (None, None))  # fmt: skip
+    if kind is None or needs is None:
+        return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
+    if needs not in allowed(ctx, complaint, actor):
+        stale = t.gettext("This button no longer applies: the case is now “{status}”.").format(status=staff_status_label(complaint.status, t))
+        return [AnswerCallback(event.chat_id, event.callback_id or "", stale, alert=True)]
+    return await inputs.start(event, ctx, kind, complaint)

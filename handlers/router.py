@@ -6,14 +6,20 @@ gate, the user's language.
 
 from __future__ import annotations
 
-from handlers import citizen, officer
+from cases.tickets import parse_ticket
+from cases.workflow import may_view
+from handlers import admin, case_buttons, citizen, citizen_cases, inputs, officer
 from handlers.actions import Action, AnswerCallback, Send
 from handlers.complaint_form import COMPLAINT_FORM
 from handlers.context import Context
 from handlers.events import Event
 from handlers.i18n import normalize_language
+from handlers.staff import as_admin, as_officer
 from handlers.text import esc
+from storage.cases import case_view
 from storage.models import User
+
+STAFF_COMMANDS = ("antrian", "undang", "tugas", "kasus")
 
 
 async def handle(event: Event, ctx: Context) -> list[Action]:
@@ -88,12 +94,20 @@ async def _command(event: Event, ctx: Context) -> list[Action]:
         if draft is not None:
             return citizen.offer_resume(event, draft, ctx, t.gettext("You are already writing a report."))
         return await citizen.start_form(event, ctx)
+    if command in ("batal", "cancel") and await ctx.repo.pending_input(event.user_id, ctx.now) is not None:
+        actions = await inputs.cancel(event, ctx)
+        if draft is not None:
+            actions += await citizen.resume(event, draft, ctx, t.gettext("Your draft report is still open:"))
+        return actions
     if command in ("batal", "cancel"):
         if draft is None:
             return [Send(event.chat_id, t.gettext("There is nothing to cancel."), citizen.main_menu(t))]
         return await citizen.continue_form(event, draft, ctx)  # the form treats "batal" as Cancel
-    if command in ("bantuan", "help"):
-        actions = citizen.help_text(event, ctx)
+    staff = await _staff_command(event, ctx) if command in STAFF_COMMANDS else None
+    if staff is not None:
+        actions = staff
+    elif command in ("bantuan", "help"):
+        actions = citizen.help_text(event, ctx) + await _staff_help(event, ctx)
     elif command in ("status",):
         actions = await citizen.status(event, ctx, event.args)
     elif command in ("riwayat", "history"):
@@ -110,10 +124,50 @@ async def _command(event: Event, ctx: Context) -> list[Action]:
     return actions
 
 
+async def _staff_command(event: Event, ctx: Context) -> list[Action] | None:
+    """The staff commands, for the staff only: to anyone else they do not exist (None)."""
+    command = event.command
+    if command in ("antrian", "undang") and await as_admin(ctx, event.user_id):
+        return await admin.queue(event, ctx) if command == "antrian" else await admin.invite_menu(event, ctx)
+    officer_actor = await as_officer(ctx, event.user_id)
+    if command == "tugas" and officer_actor:
+        return await officer.queue(event, ctx)
+    if command == "kasus":
+        admin_actor = await as_admin(ctx, event.user_id)
+        if admin_actor is None and officer_actor is None:
+            return None
+        t = ctx.texts
+        ticket = parse_ticket(event.args)
+        complaint = await ctx.repo.complaint_by_ticket(ticket) if ticket else None
+        if complaint is not None and admin_actor is not None:
+            return await admin.card(event, ctx, complaint)
+        if complaint is not None and officer_actor is not None and may_view(case_view(complaint), officer_actor):
+            return await officer.card(event, ctx, complaint, officer_actor)
+        # Missing and not-yours read the same: ticket numbers are easy to guess.
+        return [Send(event.chat_id, t.gettext("No case available to you has the ticket number {ticket}. Usage: /kasus KKR-2026-000123").format(ticket=esc(event.args.strip()[:40])))]
+    return None
+
+
+async def _staff_help(event: Event, ctx: Context) -> list[Action]:
+    t = ctx.texts
+    lines = []
+    if await as_admin(ctx, event.user_id):
+        lines.append(t.gettext("<b>Diskominfo admin</b>\n/antrian — reports to verify or re-route, oldest deadline first\n/kasus <i>ticket</i> — open a case\n/undang — invite an agency officer"))
+    if await as_officer(ctx, event.user_id):
+        lines.append(t.gettext("<b>Agency officer</b>\n/tugas — your agency's open cases, nearest deadline first\n/kasus <i>ticket</i> — open a case"))
+    return [Send(event.chat_id, "\n\n".join(lines))] if lines else []
+
+
 async def _message(event: Event, ctx: Context) -> list[Action]:
     t = ctx.texts
+    pending = await ctx.repo.pending_input(event.user_id, ctx.now)
+    if pending is not None:
+        return await inputs.on_message(event, ctx, pending)
     draft, paused = await _draft(event, ctx)
     if draft is None:
+        waiting = await citizen_cases.waiting_hint(event, ctx)
+        if waiting:
+            return waiting
         hint = t.gettext("To make a report, press the button below or send /lapor.")
         return [Send(event.chat_id, hint, citizen.main_menu(t))]
     if paused:
@@ -132,6 +186,15 @@ async def _callback(event: Event, ctx: Context) -> list[Action]:
         if draft is None:
             return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
         return await citizen.continue_form(event, draft, ctx)
+    press = case_buttons.parse(data)
+    if press is not None:
+        if press.audience == "a":
+            return await admin.on_press(event, ctx, press)
+        if press.audience == "o":
+            return await officer.on_press(event, ctx, press)
+        if press.audience == "w":
+            return await citizen_cases.on_press(event, ctx, press)
+        return await inputs.on_press(event, ctx, press.verb, press.argument)
     prefix, _, argument = data.partition(":")
     if data == citizen.MENU_LAPOR:
         draft, _ = await _draft(event, ctx)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.model import Status
 from cases.workflow import Actor, CaseView, Transition
-from storage.models import AuditEntry, Complaint
+from storage.models import Attachment, AuditEntry, Complaint
+
+ADMIN_QUEUE = (Status.SUBMITTED, Status.RETURNED)
+"""Cases waiting for an admin: new ones to verify, returned ones to re-route."""
+AGENCY_QUEUE = (Status.VERIFIED, Status.AGENCY_INFO_REQUESTED, Status.RESPONDED)
+"""An agency's open cases: to answer, waiting for the citizen's information, answered."""
+THREAD_ACTIONS = ("request_info", "agency_request_info", "answer_info", "respond", "agency_reply",
+                  "citizen_reply", "not_ours", "reopen", "rate", "reject", "mark_duplicate")  # fmt: skip
+"""Audit actions that carry a message someone wrote: the case's conversation."""
 
 _VIEW_FIELDS = tuple(f.name for f in fields(CaseView) if f.name != "status")
 
@@ -29,8 +39,12 @@ def actor_label(actor: Actor) -> str:
     return f"{actor.kind}:{actor.telegram_id}"
 
 
-async def record(session: AsyncSession, complaint: Complaint, transition: Transition, actor: Actor, now: datetime) -> None:
-    """Apply `transition` to the row and append the audit entry, in the caller's transaction."""
+async def record(
+    session: AsyncSession, complaint: Complaint, transition: Transition, actor: Actor, now: datetime,
+    files: Sequence[dict[str, Any]] = (),
+) -> AuditEntry:
+    """Apply `transition` to the row and append the audit entry (with the message's `files`), in
+    the caller's transaction."""
     for name, value in transition.changes.items():
         if name not in _VIEW_FIELDS:
             raise ValueError(f"transition changes unknown field {name}")
@@ -39,11 +53,62 @@ async def record(session: AsyncSession, complaint: Complaint, transition: Transi
     if transition.score is not None:
         complaint.rating = transition.score
         complaint.rating_comment = transition.reason or None
-    session.add(AuditEntry(complaint_id=complaint.id, actor=actor_label(actor), action=transition.action,
-                           from_status=transition.from_status.value, to_status=transition.to_status.value,
-                           reason=transition.reason, at=now))
+    entry = AuditEntry(complaint_id=complaint.id, actor=actor_label(actor), action=transition.action,
+                       from_status=transition.from_status.value, to_status=transition.to_status.value,
+                       reason=transition.reason, at=now)  # fmt: skip
+    session.add(entry)
+    await session.flush()
+    if files:
+        position = max((a.position for a in complaint.attachments), default=-1) + 1
+        for offset, item in enumerate(files):
+            session.add(Attachment(complaint_id=complaint.id, position=position + offset, audit_id=entry.id,
+                                   kind=item["kind"], file_id=item["file_id"], file_unique_id=item["file_unique_id"],
+                                   mime_type=item.get("mime_type"), file_name=item.get("file_name"),
+                                   file_size=item.get("file_size")))  # fmt: skip
+        await session.flush()
+        await session.refresh(complaint, ["attachments"])
+    return entry
 
 
 async def history(session: AsyncSession, complaint: Complaint) -> list[AuditEntry]:
     rows = await session.scalars(select(AuditEntry).where(AuditEntry.complaint_id == complaint.id).order_by(AuditEntry.at, AuditEntry.id))
+    return list(rows)
+
+
+async def thread(session: AsyncSession, complaint: Complaint, limit: int = 8) -> list[AuditEntry]:
+    """The latest messages of the case (oldest first), as `THREAD_ACTIONS` defines them."""
+    rows = await session.scalars(
+        select(AuditEntry).where(AuditEntry.complaint_id == complaint.id, AuditEntry.action.in_(THREAD_ACTIONS))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    )
+    return list(reversed(list(rows)))
+
+
+async def admin_queue(session: AsyncSession, limit: int, offset: int = 0) -> tuple[list[Complaint], int]:
+    """Cases waiting for an admin, oldest verification deadline first."""
+    where = Complaint.status.in_([s.value for s in ADMIN_QUEUE])
+    total = await session.scalar(select(func.count()).select_from(Complaint).where(where))
+    rows = await session.scalars(select(Complaint).where(where)
+                                 .order_by(Complaint.verification_due, Complaint.created_at, Complaint.id)
+                                 .limit(limit).offset(offset))  # fmt: skip
+    return list(rows), int(total or 0)
+
+
+async def agency_queue(session: AsyncSession, agency_code: str, limit: int, offset: int = 0) -> tuple[list[Complaint], int]:
+    """An agency's open cases: those it must answer first, nearest deadline first."""
+    where = (Complaint.agency_code == agency_code) & Complaint.status.in_([s.value for s in AGENCY_QUEUE])
+    total = await session.scalar(select(func.count()).select_from(Complaint).where(where))
+    its_turn = case((Complaint.status == Status.VERIFIED.value, 0), else_=1)
+    rows = await session.scalars(select(Complaint).where(where)
+                                 .order_by(its_turn, Complaint.response_due, Complaint.created_at, Complaint.id)
+                                 .limit(limit).offset(offset))  # fmt: skip
+    return list(rows), int(total or 0)
+
+
+async def awaiting_citizen(session: AsyncSession, citizen_id: int) -> list[Complaint]:
+    """The citizen's cases where someone waits for their information."""
+    rows = await session.scalars(select(Complaint).where(
+        Complaint.citizen_id == citizen_id,
+        Complaint.status.in_([Status.INFO_REQUESTED.value, Status.AGENCY_INFO_REQUESTED.value]),
+    ).order_by(Complaint.created_at))  # fmt: skip
     return list(rows)

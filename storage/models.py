@@ -181,10 +181,19 @@ class Complaint(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rating_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Set by an admin: a top-level topic code and one of the Ombudsman's ten forms.
+    category: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    maladministration: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
+    # The citizen's files and those of later messages (officers' answers, citizens' replies).
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="complaint", order_by="Attachment.position", lazy="selectin"
     )
+
+    @property
+    def report_files(self) -> list[Attachment]:
+        """The files sent with the report itself."""
+        return [a for a in self.attachments if a.audit_id is None]
 
     __table_args__ = (Index("ix_complaints_citizen", "citizen_id", "created_at"),)
 
@@ -208,6 +217,8 @@ class Attachment(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     stored_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The message (audit row) the file came with; None for the report's own files.
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit_log.id"), nullable=True)
 
     complaint: Mapped[Complaint] = relationship(back_populates="attachments")
 
@@ -277,3 +288,23 @@ class DayOff(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     reason: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class PendingInput(Base):
+    """Text (and files) a case button asked for: a reason, a question, an answer, a reply.
+
+    Kept apart from the report draft so answering a question never disturbs a half-written report.
+    `nonce` ties the preview's buttons to this input: an older preview's buttons are stale.
+    """
+
+    __tablename__ = "pending_inputs"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), nullable=False)
+    argument: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    files: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    nonce: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -17,6 +17,7 @@ from storage.models import (
     Complaint,
     Conversation,
     GroupNotice,
+    PendingInput,
     TicketCounter,
     User,
     utcnow,
@@ -74,6 +75,32 @@ class Repository:
             conversation.updated_at = now
             conversation.expires_at = now + ttl
 
+    # -- inputs a case button asked for ------------------------------------------------------
+
+    async def pending_input(self, user_id: int, now: datetime) -> PendingInput | None:
+        pending = await self.session.get(PendingInput, user_id)
+        if pending is not None and pending.expires_at <= now:
+            await self.session.delete(pending)
+            await self.session.flush()
+            return None
+        return pending
+
+    async def start_input(self, user_id: int, action: str, complaint_id: int, argument: str | None,
+                          nonce: str, now: datetime, ttl: timedelta, text: str | None = None) -> PendingInput:
+        """Replace whatever the user was asked before with this (one question at a time)."""
+        await self.clear_input(user_id)
+        pending = PendingInput(user_id=user_id, action=action, complaint_id=complaint_id, argument=argument,
+                               text=text, files=[], nonce=nonce, created_at=now, expires_at=now + ttl)  # fmt: skip
+        self.session.add(pending)
+        await self.session.flush()
+        return pending
+
+    async def clear_input(self, user_id: int) -> None:
+        pending = await self.session.get(PendingInput, user_id)
+        if pending is not None:
+            await self.session.delete(pending)
+            await self.session.flush()
+
     # -- groups -------------------------------------------------------------------------------
 
     async def should_notice_group(self, chat_id: int, now: datetime, every: timedelta) -> bool:
@@ -92,6 +119,10 @@ class Repository:
     async def active_agencies(self) -> list[Agency]:
         rows = await self.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name))
         return list(rows)
+
+    async def all_agencies(self) -> list[Agency]:
+        """Active and inactive: a case keeps the name of an agency deactivated since."""
+        return list(await self.session.scalars(select(Agency).order_by(Agency.name)))
 
     async def agency(self, code: str) -> Agency | None:
         return await self.session.get(Agency, code)
@@ -131,8 +162,13 @@ class Repository:
     async def complaint_by_ticket(self, ticket: str) -> Complaint | None:
         return await self.session.scalar(select(Complaint).where(Complaint.ticket == ticket))
 
-    async def complaint_by_id(self, complaint_id: int) -> Complaint | None:
-        return await self.session.get(Complaint, complaint_id)
+    async def complaint_by_id(self, complaint_id: int, *, lock: bool = False) -> Complaint | None:
+        """`lock`: hold the row until commit (PostgreSQL), so two people acting on the same case at
+        once are serialised and the second sees the first's transition."""
+        if not lock:
+            return await self.session.get(Complaint, complaint_id)
+        return await self.session.scalar(select(Complaint).where(Complaint.id == complaint_id)
+                                         .with_for_update().execution_options(populate_existing=True))
 
     async def complaints_of(self, citizen_id: int, limit: int = 10) -> tuple[list[Complaint], int]:
         total = await self.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.citizen_id == citizen_id))

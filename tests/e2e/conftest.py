@@ -36,8 +36,14 @@ def admin(emulator: BotApiEmulator):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def bot(emulator: BotApiEmulator, database_url: str, tmp_path: Path, admin) -> Iterator[BotProcess]:  # type: ignore[no-untyped-def]
-    process = BotProcess(emulator.base_url, database_url, tmp_path, admins=(ADMIN_ID,)).start()
+def bot_env() -> dict[str, str]:
+    """Extra settings for the bot process; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def bot(emulator: BotApiEmulator, database_url: str, tmp_path: Path, admin, bot_env: dict[str, str]) -> Iterator[BotProcess]:  # type: ignore[no-untyped-def]
+    process = BotProcess(emulator.base_url, database_url, tmp_path, admins=(ADMIN_ID,), extra_env=bot_env).start()
     try:
         wait_for_polling(emulator, process)
         yield process

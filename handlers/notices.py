@@ -1,0 +1,142 @@
+"""Who hears of a transition, and what they read: each recipient in their own language.
+
+The messages are outbox rows written in the transition's transaction, so each is sent exactly once
+(or the transition did not happen). User text is escaped here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cases.model import Status
+from cases.tickets import parse_ticket
+from cases.workflow import Actor, Transition
+from handlers import case_buttons
+from handlers.actions import Action, InlineKeyboard, Send
+from handlers.cards import files_of, staff_card
+from handlers.context import Context
+from handlers.i18n import Texts
+from handlers.staff import admin_ids, allowed, as_citizen, card_facts
+from handlers.text import esc
+from storage import roles
+from storage.models import Attachment, Complaint
+
+
+async def announce(ctx: Context, complaint: Complaint, transition: Transition, files: Sequence[Attachment] = ()) -> list[Action]:
+    """The messages to everyone but the actor that `transition` concerns."""
+    action = transition.action
+    text = esc(transition.reason or "")
+    agency = await _agency_name(ctx, complaint)
+    out: list[Action] = []
+
+    if action == "verify_and_route":
+        t, chat = await _citizen(ctx, complaint)
+        due = esc(t.date(complaint.response_due)) if complaint.response_due else "—"
+        out.append(Send(chat, t.gettext("✅ Your report {ticket} has been verified and passed to <b>{agency}</b>, which must follow it up by <b>{due}</b>. You will hear from them here.").format(ticket=complaint.ticket, agency=esc(agency), due=due)))
+        out += await _new_case_for_agency(ctx, complaint, agency)
+    elif action == "reject":
+        t, chat = await _citizen(ctx, complaint)
+        out.append(Send(chat, t.gettext("❌ Your report {ticket} cannot be followed up.\n<b>Reason:</b> {reason}\n\nYou can make a new report with /lapor.").format(ticket=complaint.ticket, reason=text)))
+    elif action == "mark_duplicate":
+        t, chat = await _citizen(ctx, complaint)
+        other = parse_ticket((transition.reason or "").split()[-1]) or "—"
+        out.append(Send(chat, t.gettext("ℹ️ Your report {ticket} is about the same matter as report {other}, which is already being handled, so the two were merged. Thank you for reporting.").format(ticket=complaint.ticket, other=other)))
+    elif action in ("request_info", "agency_request_info"):
+        t, chat = await _citizen(ctx, complaint)
+        who = "Diskominfo" if action == "request_info" else agency
+        html = t.gettext("❓ <b>{who}</b> needs more information about your report {ticket}:\n\n<i>{question}</i>\n\nPress <b>Answer</b> and write it (you may add photos). The deadline waits for your answer.").format(who=esc(who), ticket=complaint.ticket, question=text)
+        out.append(Send(chat, html, case_buttons.citizen_keyboard(complaint, {"answer_info"}, t)))
+    elif action == "answer_info":
+        html = "📩 " + "{head}\n\n{text}"
+        staff_ids = await admin_ids(ctx) if transition.to_status == Status.SUBMITTED else await _officer_ids(ctx, complaint)
+        audience = "a" if transition.to_status == Status.SUBMITTED else "o"
+        for chat, t in await _each(ctx, staff_ids):
+            head = t.gettext("<b>The reporter answered your question about {ticket}:</b>").format(ticket=complaint.ticket)
+            out.append(Send(chat, html.format(head=head, text=text), case_buttons.open_button(audience, complaint, t)))
+            out += files_of(chat, complaint, files, t)
+    elif action in ("respond", "agency_reply"):
+        t, chat = await _citizen(ctx, complaint)
+        if action == "respond":
+            head = t.gettext("📬 <b>{agency} answered your report {ticket}:</b>")
+            tail = t.gettext("If you are satisfied, please rate the answer. If not, reply or reopen the report within {days} working days.").format(days=ctx.config.reopen_window_working_days)
+        else:
+            head = t.gettext("💬 <b>{agency} replied about your report {ticket}:</b>")
+            tail = ""
+        html = head.format(agency=esc(agency), ticket=complaint.ticket) + "\n\n" + text + (f"\n\n{esc(tail)}" if tail else "")
+        keyboard = case_buttons.citizen_keyboard(complaint, allowed(ctx, complaint, as_citizen(complaint.citizen_id)), t)
+        out += files_of(chat, complaint, files, t)
+        out.append(Send(chat, html, keyboard))  # the buttons last, below the files
+    elif action == "citizen_reply":
+        for chat, t in await _each(ctx, await _officer_ids(ctx, complaint)):
+            html = t.gettext("💬 <b>The reporter replied about {ticket}:</b>").format(ticket=complaint.ticket) + "\n\n" + text
+            out += files_of(chat, complaint, files, t)
+            out.append(Send(chat, html, case_buttons.open_button("o", complaint, t)))
+    elif action == "not_ours":
+        for chat, t in await _each(ctx, await admin_ids(ctx)):
+            html = t.gettext("↩️ <b>{agency} returned {ticket}</b> as not its authority:\n\n{reason}\n\nPlease route it again.").format(agency=esc(agency), ticket=complaint.ticket, reason=text)
+            out.append(Send(chat, html, case_buttons.open_button("a", complaint, t)))
+    elif action == "reopen":
+        for chat, t in await _each(ctx, await _officer_ids(ctx, complaint)):
+            due = esc(t.date(complaint.response_due)) if complaint.response_due else "—"
+            html = t.gettext("🔄 <b>The reporter reopened {ticket}</b>, not satisfied with the answer:\n\n{reason}\n\nNew deadline: <b>{due}</b>.").format(ticket=complaint.ticket, reason=text, due=due)
+            out.append(Send(chat, html, case_buttons.open_button("o", complaint, t)))
+        for chat, t in await _each(ctx, await admin_ids(ctx)):
+            html = t.gettext("🔄 The reporter reopened {ticket} ({agency}):\n\n{reason}").format(ticket=complaint.ticket, agency=esc(agency), reason=text)
+            out.append(Send(chat, html, case_buttons.open_button("a", complaint, t)))
+    elif action == "rate":
+        for chat, t in await _each(ctx, await _officer_ids(ctx, complaint)):
+            score = transition.score or 0
+            html = t.gettext("⭐ The reporter rated the answer to {ticket}: {stars} ({score}/5). The case is closed.").format(ticket=complaint.ticket, stars="⭐" * score, score=score)
+            if text:
+                html += "\n\n" + t.gettext("Comment:") + " " + text
+            out.append(Send(chat, html))
+    elif action == "auto_close":
+        t, chat = await _citizen(ctx, complaint)
+        out.append(Send(chat, t.gettext("🔒 Your report {ticket} is closed: the answer got no reply for {days} working days. Thank you for reporting.").format(ticket=complaint.ticket, days=ctx.config.auto_close_working_days)))
+        for chat, t in await _each(ctx, await _officer_ids(ctx, complaint)):
+            out.append(Send(chat, t.gettext("🔒 {ticket} was closed: the reporter did not reply to the answer.").format(ticket=complaint.ticket)))
+    return out
+
+
+async def _new_case_for_agency(ctx: Context, complaint: Complaint, agency: str) -> list[Action]:
+    """The agency's officers get the whole card, its files and the buttons to act."""
+    out: list[Action] = []
+    officers = await _officer_ids(ctx, complaint)
+    if not officers:
+        return out
+    facts = await card_facts(ctx, complaint, reporter=True)
+    for chat, t in await _each(ctx, officers):
+        heading = t.gettext("📥 <b>New case for {agency}: {ticket}</b>").format(agency=esc(agency), ticket=complaint.ticket)
+        may = allowed(ctx, complaint, Actor("officer", chat, complaint.agency_code))
+        keyboard = case_buttons.officer_keyboard(complaint, may, t)
+        out.append(Send(chat, staff_card(complaint, t, facts, heading=heading), _without_files_button(keyboard)))
+        out += files_of(chat, complaint, complaint.report_files, t)
+    return out
+
+
+def _without_files_button(keyboard: InlineKeyboard) -> InlineKeyboard:
+    """The files follow the card right away; a button to fetch them again would only confuse."""
+    return InlineKeyboard(tuple(row for row in keyboard.rows if not row[0].data.startswith("o:files")))
+
+
+async def _agency_name(ctx: Context, complaint: Complaint) -> str:
+    if not complaint.agency_code:
+        return "—"
+    agency = await ctx.repo.agency(complaint.agency_code)
+    return agency.name if agency is not None else complaint.agency_code
+
+
+async def _officer_ids(ctx: Context, complaint: Complaint) -> list[int]:
+    if not complaint.agency_code:
+        return []
+    return sorted({o.telegram_id for o in await roles.officers_of(ctx.repo.session, complaint.agency_code)})
+
+
+async def _each(ctx: Context, ids: Sequence[int]) -> list[tuple[int, Texts]]:
+    languages = await ctx.repo.languages_of(ids)
+    return [(i, ctx.texts_for(languages.get(i, ctx.config.default_language))) for i in ids]
+
+
+async def _citizen(ctx: Context, complaint: Complaint) -> tuple[Texts, int]:
+    languages = await ctx.repo.languages_of([complaint.citizen_id])
+    return ctx.texts_for(languages.get(complaint.citizen_id, complaint.language)), complaint.citizen_id
