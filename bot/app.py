@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from bot.dispatcher import Dispatcher, Limits as SendLimits
+from bot.dispatcher import Dispatcher
+from bot.dispatcher import Limits as SendLimits
 from bot.files import FileFetcher
 from bot.intake import Poller
 from bot.processor import Processor

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import os
 import sys
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -373,11 +374,15 @@ async def _case_show(settings: Settings, ticket: str) -> int:
         print(f"status: {complaint.status}   agency: {complaint.agency_code or '—'}   privacy: {complaint.privacy}")
         print(f"filed: {when(complaint.created_at)}   verification due: {complaint.verification_due}"
               f"   response due: {complaint.response_due or '—'}")
-        print("history:")
+        print(f"category: {complaint.category or '—'}   maladministration: {complaint.maladministration or '—'}"
+              f"   reopened: {complaint.reopen_count}   rating: {complaint.rating or '—'}")
+        files = Counter(a.audit_id for a in complaint.attachments)
+        print(f"history (files with the report: {files.get(None, 0)}):")
         for entry in await cases.history(session, complaint):
             move = f"{entry.from_status or '—'} -> {entry.to_status or '—'}"
             reason = f"   ({entry.reason})" if entry.reason else ""
-            print(f"  {when(entry.at)}  {entry.actor:<28} {entry.action:<20} {move}{reason}")
+            attached = f"   [{files[entry.id]} file(s)]" if files.get(entry.id) else ""
+            print(f"  {when(entry.at)}  {entry.actor:<28} {entry.action:<20} {move}{reason}{attached}")
         return 0
 
     return await _in_transaction(settings, work)

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.request import HTTPXRequest
 
 from handlers.events import Contact, Event, FileRef, Location

@@ -12,8 +12,14 @@ from cases.model import Maladministration
 from cases.workflow import Actor, CaseError
 from handlers import case_buttons, inputs
 from handlers.actions import Action, AnswerCallback, Button, Edit, InlineKeyboard, Send
+from handlers.cards import (
+    due_text,
+    files_of,
+    maladministration_label,
+    staff_card,
+    staff_status_label,
+)
 from handlers.case_buttons import PAGE_SIZE, Press, data, pager, rows
-from handlers.cards import due_text, files_of, maladministration_label, staff_card, staff_status_label
 from handlers.casework import load_case, perform, refusal
 from handlers.context import Context
 from handlers.events import Event

@@ -9,7 +9,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from cases import workflow
-from cases.workflow import Actor, CaseError, DeadlinePassed, InvalidInput, InvalidTransition, NotYourCase, Transition
+from cases.workflow import (
+    Actor,
+    CaseError,
+    DeadlinePassed,
+    InvalidInput,
+    InvalidTransition,
+    NotYourCase,
+    Transition,
+)
 from handlers import notices
 from handlers.actions import Action
 from handlers.cards import staff_status_label, status_label

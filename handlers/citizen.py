@@ -8,8 +8,16 @@ from typing import Any
 from cases.model import Status
 from cases.tickets import parse_ticket
 from handlers import admin, citizen_cases
+from handlers.actions import (
+    Action,
+    AnswerCallback,
+    Button,
+    Edit,
+    InlineKeyboard,
+    RemoveKeyboard,
+    Send,
+)
 from handlers.cards import status_label
-from handlers.actions import Action, AnswerCallback, Button, Edit, InlineKeyboard, RemoveKeyboard, Send
 from handlers.complaint_form import (
     COMPLAINT_FORM,
     UNKNOWN_AGENCY,
@@ -18,10 +26,10 @@ from handlers.complaint_form import (
     event_date_of,
 )
 from handlers.context import Context
-from handlers.staff import admin_ids
 from handlers.events import Event
 from handlers.forms import FormResult, Invalid
 from handlers.i18n import Texts
+from handlers.staff import admin_ids
 from handlers.text import esc
 from storage.models import Complaint
 from storage.repo import new_complaint

@@ -3,17 +3,17 @@ agency, rating and reopening."""
 
 from __future__ import annotations
 
+from cases.workflow import InvalidTransition
 from handlers import case_buttons, inputs
 from handlers.actions import Action, AnswerCallback, Button, InlineKeyboard, Send
-from handlers.case_buttons import Press, data
 from handlers.cards import citizen_card
+from handlers.case_buttons import Press, data
 from handlers.casework import load_case, refusal
 from handlers.context import Context
 from handlers.events import Event
 from handlers.staff import allowed, as_citizen, card_facts
 from storage import cases
 from storage.models import Complaint
-from cases.workflow import InvalidTransition
 
 
 async def card(event: Event, ctx: Context, complaint: Complaint) -> list[Action]:

@@ -10,11 +10,11 @@ prompt, so a button from an older prompt or another draft is recognised as stale
 
 from __future__ import annotations
 
-from html import unescape
 import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any, Generic, TypeVar
 
 from handlers.actions import (

@@ -25,6 +25,7 @@ from handlers.i18n import N_, Texts
 from handlers.staff import as_admin, as_citizen, as_officer
 from handlers.text import esc
 from handlers.validators import clean_text, text_length, validate_file
+from storage import roles
 from storage.models import Complaint, PendingInput
 
 Role = Literal["admin", "officer", "citizen"]
@@ -126,6 +127,8 @@ async def _preview(ctx: Context, pending: PendingInput, complaint: Complaint, no
         due = ctx.policy.calendar.add_working_days(ctx.calendar.local_date(ctx.now), ctx.policy.response_days)
         lines.append(t.gettext("Route to <b>{agency}</b>. The agency must answer by <b>{due}</b>.").format(
             agency=esc(agency.name if agency else pending.argument), due=esc(t.date(due))))
+        if not await roles.officers_of(ctx.repo.session, pending.argument or ""):
+            lines.append(t.gettext("⚠️ This agency has no officer in the bot yet: nobody there will see the case until one joins. Invite one with /undang."))
     elif pending.action == "rate":
         lines.append("⭐" * int(pending.argument or 0) + f" ({esc(pending.argument)}/5)")
         if pending.text:

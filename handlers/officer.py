@@ -10,8 +10,8 @@ from cases.model import Status
 from cases.workflow import Actor, may_view
 from handlers import case_buttons, inputs
 from handlers.actions import Action, AnswerCallback, Edit, InlineKeyboard, Send
-from handlers.case_buttons import PAGE_SIZE, Press, pager
 from handlers.cards import due_text, files_of, staff_card, staff_status_label
+from handlers.case_buttons import PAGE_SIZE, Press, pager
 from handlers.casework import load_case
 from handlers.context import Context
 from handlers.events import Event

@@ -23,7 +23,7 @@ def bot_env() -> dict[str, str]:
     return {"FLOOD_MAX_MESSAGES": "200"}
 
 
-def seed_case(database_url: str, citizen_id: int, n: int, agency: str | None) -> tuple[int, str]:
+def seed_case(database_url: str, citizen_id: int, n: int, agency: str | None, verify_by: date | None = None) -> tuple[int, str]:
     """A filed complaint (routed to `agency` by an admin when given); returns (id, ticket)."""
     async def run() -> tuple[int, str]:
         db = Database(database_url)
@@ -36,7 +36,7 @@ def seed_case(database_url: str, citizen_id: int, n: int, agency: str | None) ->
                     report_class="pengaduan", topic="infra.jalan", agency_code=agency, title=f"Rahasia kasus {n}",
                     description="Uraian yang hanya boleh dibaca petugas yang berwenang " * 2,
                     event_date=date.today() - timedelta(days=1), privacy="biasa", language="id",
-                    status="submitted", created_at=now, verification_due=date.today() + timedelta(days=5)), [],
+                    status="submitted", created_at=now, verification_due=verify_by or date.today() + timedelta(days=5)), [],
                     actor=f"citizen:{citizen_id}")  # fmt: skip
                 if agency is not None:
                     admin = workflow.Actor("admin", 1)
