@@ -19,8 +19,8 @@ from handlers.cards import (
     staff_card,
     staff_status_label,
 )
-from handlers.case_buttons import PAGE_SIZE, Press, data, pager, rows
-from handlers.casework import load_case, perform, refusal
+from handlers.case_buttons import PAGE_SIZE, Press, data, page_of, pager, rows, without_files
+from handlers.casework import alert, invalid_button, load_case, perform, refusal, stale, unavailable
 from handlers.context import Context
 from handlers.events import Event
 from handlers.i18n import Texts
@@ -30,14 +30,6 @@ from storage import cases, roles
 from storage.models import Complaint
 
 INVITE_TTL = timedelta(hours=72)
-
-
-def _invalid(event: Event, t: Texts) -> list[Action]:
-    return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
-
-
-def _unavailable(event: Event, t: Texts) -> list[Action]:
-    return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This case is not available to you."), alert=True)]
 
 
 # -- the queue --------------------------------------------------------------------------------------
@@ -86,12 +78,8 @@ async def new_report(ctx: Context, complaint: Complaint, admin_id: int, t: Texts
     suggested = agency.name if agency is not None and agency.active else None
     keyboard = case_buttons.admin_keyboard(complaint, allowed(ctx, complaint, Actor("admin", admin_id)), t, suggested)
     heading = t.gettext("🆕 <b>New report {ticket}</b>").format(ticket=complaint.ticket)
-    actions: list[Action] = [Send(admin_id, staff_card(complaint, t, facts, heading=heading), _no_files_button(keyboard))]
+    actions: list[Action] = [Send(admin_id, staff_card(complaint, t, facts, heading=heading), without_files(keyboard))]
     return actions + files_of(admin_id, complaint, complaint.report_files, t)
-
-
-def _no_files_button(keyboard: InlineKeyboard) -> InlineKeyboard:
-    return InlineKeyboard(tuple(row for row in keyboard.rows if not row[0].data.startswith("a:files")))
 
 
 # -- buttons --------------------------------------------------------------------------------------------
@@ -101,16 +89,16 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
     t = ctx.texts
     actor = await as_admin(ctx, event.user_id)
     if actor is None:
-        return _invalid(event, t)
+        return invalid_button(event, t)
     ack = AnswerCallback(event.chat_id, event.callback_id or "")
     verb, arg = press.verb, press.argument
     if verb == "q":
-        return await queue(event, ctx, _page(arg))
+        return await queue(event, ctx, page_of(arg))
     if verb in ("inv", "invp", "ia", "ik"):
         return await _invite(event, ctx, verb, arg)
     complaint = await load_case(ctx, press.case_id, lock=verb in ("cs", "ms"))
     if complaint is None:
-        return _unavailable(event, t)
+        return unavailable(event, t)
     if verb == "open":
         return [ack, *await card(event, ctx, complaint)]
     if verb == "files":
@@ -120,16 +108,16 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
              "rr": "reject", "ask": "request_info", "dup": "mark_duplicate", "cat": "classify", "cs": "classify",
              "mal": "classify", "ms": "classify"}.get(verb)  # fmt: skip
     if needs is None:
-        return _invalid(event, t)
+        return invalid_button(event, t)
     if needs not in may:
-        return [AnswerCallback(event.chat_id, event.callback_id or "", _stale(complaint, t), alert=True)]
+        return alert(event, stale(complaint, t, staff=True))
     if verb == "rt":
         agency = await ctx.repo.agency(arg)
         if agency is None or not agency.active:
-            return _invalid(event, t)
+            return invalid_button(event, t)
         return await inputs.start(event, ctx, "route", complaint, agency.code)
     if verb in ("ag", "agp"):
-        return [ack, *await _agency_picker(event, ctx, complaint, _page(arg), edit=verb == "agp")]
+        return [ack, *await _agency_picker(event, ctx, complaint, page_of(arg), edit=verb == "agp")]
     if verb == "rj":
         buttons = [Button(_short(inputs.reject_reason(code, t)), data("a", "rr", complaint.id, code)) for code in inputs.REJECT_REASONS]
         buttons.append(Button(t.gettext("✍️ Another reason (write it)"), data("a", "rr", complaint.id, "other")))
@@ -139,7 +127,7 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
         if arg == "other":
             return await inputs.start(event, ctx, "reject_other", complaint)
         if arg not in inputs.REJECT_REASONS:
-            return _invalid(event, t)
+            return invalid_button(event, t)
         return await inputs.start(event, ctx, "reject", complaint, arg)
     if verb == "ask":
         return await inputs.start(event, ctx, "a_ask", complaint)
@@ -155,11 +143,11 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
         return [ack, Send(event.chat_id, html, InlineKeyboard(rows(buttons, 1)))]
     if verb == "cs":
         if ctx.config.topics.get(arg) is None or "." in arg:
-            return _invalid(event, t)
+            return invalid_button(event, t)
         return await _classify(event, ctx, complaint, actor, category=arg)
     if verb == "ms":
         return await _classify(event, ctx, complaint, actor, maladministration=arg)
-    return _invalid(event, t)
+    return invalid_button(event, t)
 
 
 async def _classify(event: Event, ctx: Context, complaint: Complaint, actor: Actor, **change: str) -> list[Action]:
@@ -167,7 +155,7 @@ async def _classify(event: Event, ctx: Context, complaint: Complaint, actor: Act
     try:
         await perform(ctx, complaint, actor, "classify", change)
     except CaseError as error:
-        return [AnswerCallback(event.chat_id, event.callback_id or "", refusal(error, complaint, t, staff=True), alert=True)]
+        return alert(event, refusal(error, complaint, t, staff=True))
     if "category" in change:
         what = ctx.config.topics.path_label(change["category"], t.language)
     else:
@@ -179,16 +167,8 @@ async def _classify(event: Event, ctx: Context, complaint: Complaint, actor: Act
     return actions
 
 
-def _stale(complaint: Complaint, t: Texts) -> str:
-    return t.gettext("This button no longer applies: the case is now “{status}”.").format(status=staff_status_label(complaint.status, t))
-
-
 def _short(text: str, size: int = 60) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
-
-
-def _page(argument: str) -> int:
-    return int(argument) if argument.isascii() and argument.isdigit() and len(argument) < 4 else 0
 
 
 async def _agency_picker(event: Event, ctx: Context, complaint: Complaint, page: int, *, edit: bool) -> list[Action]:
@@ -216,7 +196,7 @@ async def _invite(event: Event, ctx: Context, verb: str, arg: str) -> list[Actio
     t = ctx.texts
     ack = [AnswerCallback(event.chat_id, event.callback_id)] if event.callback_id else []
     if verb in ("inv", "invp"):
-        page = _page(arg)
+        page = page_of(arg)
         agencies = await ctx.repo.active_agencies()
         shown = agencies[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
         buttons = [(Button(f"{a.code} · {_short(a.name, 40)}", data("a", "ia", None, a.code)),) for a in shown]
@@ -229,7 +209,7 @@ async def _invite(event: Event, ctx: Context, verb: str, arg: str) -> list[Actio
     agency_code, _, head = arg.partition(":")
     agency = await ctx.repo.agency(agency_code)
     if agency is None or not agency.active:
-        return _invalid(event, t)
+        return invalid_button(event, t)
     if verb == "ia":
         keyboard = InlineKeyboard(((
             Button(t.gettext("👤 Officer"), data("a", "ik", None, f"{agency.code}:0")),
@@ -238,7 +218,7 @@ async def _invite(event: Event, ctx: Context, verb: str, arg: str) -> list[Actio
         html = t.gettext("Invite to {agency} as:").format(agency=esc(agency.name))
         return [*ack, Send(event.chat_id, html, keyboard)]
     if head not in ("0", "1"):
-        return _invalid(event, t)
+        return invalid_button(event, t)
     _, payload = await roles.create_invite(ctx.repo.session, agency.code, head == "1", f"admin:{event.user_id}", ctx.now, INVITE_TTL)
     link = f"https://t.me/{ctx.config.bot_username}?start={payload}"
     expires = ctx.calendar.local_date(ctx.now + INVITE_TTL)

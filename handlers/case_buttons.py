@@ -68,6 +68,20 @@ def pager(audience: str, verb: str, page: int, total: int, t: Texts, case_id: in
     return tuple(nav)
 
 
+def page_of(argument: str) -> int:
+    """A page number from button data; anything else is the first page."""
+    return int(argument) if argument.isascii() and argument.isdigit() and len(argument) < 4 else 0
+
+
+def without_files(keyboard: InlineKeyboard) -> InlineKeyboard:
+    """For a card sent with its files right after it: a button to fetch them again would confuse."""
+    def fetches_files(row: tuple[Button, ...]) -> bool:
+        press = parse(row[0].data)
+        return press is not None and press.verb == "files"
+
+    return InlineKeyboard(tuple(row for row in keyboard.rows if not fetches_files(row)))
+
+
 def case_list(audience: str, complaints: Sequence[Complaint]) -> list[tuple[Button, ...]]:
     return [(Button(f"{c.ticket} — {c.title[:30]}", data(audience, "open", c.id)),) for c in complaints]
 

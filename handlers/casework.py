@@ -19,9 +19,10 @@ from cases.workflow import (
     Transition,
 )
 from handlers import notices
-from handlers.actions import Action
+from handlers.actions import Action, AnswerCallback
 from handlers.cards import staff_status_label, status_label
 from handlers.context import Context
+from handlers.events import Event
 from handlers.i18n import Texts
 from storage import cases
 from storage.models import Complaint
@@ -61,6 +62,26 @@ async def load_case(ctx: Context, case_id: int | None, *, lock: bool = False) ->
     return await ctx.repo.complaint_by_id(case_id, lock=lock)
 
 
+def stale(complaint: Complaint, t: Texts, *, staff: bool) -> str:
+    """For a button of a case that has moved on since the button was sent."""
+    label = staff_status_label(complaint.status, t) if staff else status_label(complaint.status, t)
+    return t.gettext("This button no longer applies: the case is now “{status}”.").format(status=label)
+
+
+def invalid_button(event: Event, t: Texts) -> list[Action]:
+    """Forged, garbled or expired data, or a role the user no longer has: all read alike."""
+    return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
+
+
+def unavailable(event: Event, t: Texts) -> list[Action]:
+    """A case that does not exist and one that is not the user's read alike (ids are guessable)."""
+    return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This case is not available to you."), alert=True)]
+
+
+def alert(event: Event, text: str) -> list[Action]:
+    return [AnswerCallback(event.chat_id, event.callback_id or "", text, alert=True)]
+
+
 def refusal(error: CaseError, complaint: Complaint | None, t: Texts, *, staff: bool) -> str:
     """What to tell someone whose action a rule refused (a stale button, mostly)."""
     if isinstance(error, NotYourCase) or complaint is None:
@@ -68,8 +89,7 @@ def refusal(error: CaseError, complaint: Complaint | None, t: Texts, *, staff: b
     if isinstance(error, DeadlinePassed):
         return t.gettext("The time to reopen this report has passed.")
     if isinstance(error, InvalidTransition):
-        label = staff_status_label(complaint.status, t) if staff else status_label(complaint.status, t)
-        return t.gettext("This button no longer applies: the case is now “{status}”.").format(status=label)
+        return stale(complaint, t, staff=staff)
     if isinstance(error, InvalidInput):
         return t.gettext("Please write a text.")
     return t.gettext("This action is not possible now.")

@@ -3,12 +3,11 @@ agency, rating and reopening."""
 
 from __future__ import annotations
 
-from cases.workflow import InvalidTransition
 from handlers import case_buttons, inputs
 from handlers.actions import Action, AnswerCallback, Button, InlineKeyboard, Send
 from handlers.cards import citizen_card
 from handlers.case_buttons import Press, data
-from handlers.casework import load_case, refusal
+from handlers.casework import alert, invalid_button, load_case, stale
 from handlers.context import Context
 from handlers.events import Event
 from handlers.staff import allowed, as_citizen, card_facts
@@ -35,16 +34,16 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
     kind, needs = {"ans": ("answer", "answer_info"), "rep": ("c_reply", "reply"), "rate": (None, "rate"),
                    "st": ("rate", "rate"), "reo": ("reopen", "reopen")}.get(press.verb, (None, None))  # fmt: skip
     if needs is None:
-        return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
+        return invalid_button(event, t)
     if needs not in allowed(ctx, complaint, as_citizen(event.user_id)):
-        return [AnswerCallback(event.chat_id, event.callback_id or "", refusal(InvalidTransition(""), complaint, t, staff=False), alert=True)]
+        return alert(event, stale(complaint, t, staff=False))
     if press.verb == "rate":
         stars = tuple(Button("⭐" * n, data("w", "st", complaint.id, n)) for n in range(1, 6))
         html = t.gettext("How satisfied are you with the answer to {ticket}? 1 star: not at all, 5 stars: very.").format(ticket=complaint.ticket)
         return [ack, Send(event.chat_id, html, InlineKeyboard((stars[:3], stars[3:])))]
     if press.verb == "st":
         if press.argument not in ("1", "2", "3", "4", "5"):
-            return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
+            return invalid_button(event, t)
         return await inputs.start(event, ctx, "rate", complaint, press.argument)
     assert kind is not None
     return await inputs.start(event, ctx, kind, complaint)

@@ -17,7 +17,7 @@ from cases.workflow import Actor, CaseError
 from handlers import case_buttons
 from handlers.actions import Action, AnswerCallback, Button, Edit, InlineKeyboard, Send
 from handlers.cards import staff_status_label, status_label
-from handlers.casework import load_case, perform, refusal
+from handlers.casework import alert, invalid_button, load_case, perform, refusal
 from handlers.context import Context
 from handlers.events import Event
 from handlers.forms import Invalid
@@ -221,7 +221,7 @@ async def on_press(event: Event, ctx: Context, verb: str, nonce: str) -> list[Ac
     t = ctx.texts
     pending = await ctx.repo.pending_input(event.user_id, ctx.now)
     if pending is None or pending.nonce != nonce:
-        return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
+        return invalid_button(event, t)
     ack = AnswerCallback(event.chat_id, event.callback_id or "")
     complaint = await load_case(ctx, pending.complaint_id, lock=verb == "ok")
     if verb == "no" or complaint is None:
@@ -236,7 +236,7 @@ async def on_press(event: Event, ctx: Context, verb: str, nonce: str) -> list[Ac
         return [ack, Edit(event.chat_id, event.message_id, prompt, keyboard)]  # the preview becomes the prompt
     if verb == "ok":
         return await _confirm(event, ctx, pending, complaint)
-    return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
+    return invalid_button(event, t)
 
 
 async def cancel(event: Event, ctx: Context) -> list[Action]:
@@ -267,7 +267,7 @@ async def _confirm(event: Event, ctx: Context, pending: PendingInput, complaint:
         _, notices = await perform(ctx, complaint, actor, spec.rule, arguments, files)
     except CaseError as error:
         message = refusal(error, complaint if actor is not None else None, t, staff=spec.role != "citizen")
-        return [AnswerCallback(event.chat_id, event.callback_id or "", message, alert=True)]
+        return alert(event, message)
     done = _done_text(spec, complaint, t)
     actions: list[Action] = [AnswerCallback(event.chat_id, event.callback_id or "")]
     if event.message_id is not None:

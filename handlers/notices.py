@@ -12,7 +12,7 @@ from cases.model import Status
 from cases.tickets import parse_ticket
 from cases.workflow import Actor, Transition
 from handlers import case_buttons
-from handlers.actions import Action, InlineKeyboard, Send
+from handlers.actions import Action, Send
 from handlers.cards import files_of, staff_card
 from handlers.context import Context
 from handlers.i18n import Texts
@@ -109,14 +109,9 @@ async def _new_case_for_agency(ctx: Context, complaint: Complaint, agency: str) 
         heading = t.gettext("📥 <b>New case for {agency}: {ticket}</b>").format(agency=esc(agency), ticket=complaint.ticket)
         may = allowed(ctx, complaint, Actor("officer", chat, complaint.agency_code))
         keyboard = case_buttons.officer_keyboard(complaint, may, t)
-        out.append(Send(chat, staff_card(complaint, t, facts, heading=heading), _without_files_button(keyboard)))
+        out.append(Send(chat, staff_card(complaint, t, facts, heading=heading), case_buttons.without_files(keyboard)))
         out += files_of(chat, complaint, complaint.report_files, t)
     return out
-
-
-def _without_files_button(keyboard: InlineKeyboard) -> InlineKeyboard:
-    """The files follow the card right away; a button to fetch them again would only confuse."""
-    return InlineKeyboard(tuple(row for row in keyboard.rows if not row[0].data.startswith("o:files")))
 
 
 async def _agency_name(ctx: Context, complaint: Complaint) -> str:

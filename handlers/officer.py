@@ -11,8 +11,8 @@ from cases.workflow import Actor, may_view
 from handlers import case_buttons, inputs
 from handlers.actions import Action, AnswerCallback, Edit, InlineKeyboard, Send
 from handlers.cards import due_text, files_of, staff_card, staff_status_label
-from handlers.case_buttons import PAGE_SIZE, Press, pager
-from handlers.casework import load_case
+from handlers.case_buttons import PAGE_SIZE, Press, page_of, pager
+from handlers.casework import alert, invalid_button, load_case, stale, unavailable
 from handlers.context import Context
 from handlers.events import Event
 from handlers.staff import allowed, as_officer, card_facts
@@ -83,14 +83,13 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
     t = ctx.texts
     actor = await as_officer(ctx, event.user_id)
     if actor is None:
-        return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
+        return invalid_button(event, t)
     if press.verb == "q":
-        page = int(press.argument) if press.argument.isdigit() and len(press.argument) < 4 else 0
-        return await queue(event, ctx, page)
+        return await queue(event, ctx, page_of(press.argument))
     complaint = await load_case(ctx, press.case_id)
     # A guessed id, another agency's case, or one that went back to Diskominfo: all look alike.
     if complaint is None or not may_view(case_view(complaint), actor):
-        return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This case is not available to you."), alert=True)]
+        return unavailable(event, t)
     ack = AnswerCallback(event.chat_id, event.callback_id or "")
     if press.verb == "open":
         return [ack, *await card(event, ctx, complaint, actor)]
@@ -99,8 +98,7 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
     kind, needs = {"re": ("respond", "respond"), "rp": ("o_reply", "reply"), "ask": ("o_ask", "request_info"),
                    "no": ("not_ours", "not_ours")}.get(press.verb, (None, None))  # fmt: skip
     if kind is None or needs is None:
-        return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
+        return invalid_button(event, t)
     if needs not in allowed(ctx, complaint, actor):
-        stale = t.gettext("This button no longer applies: the case is now “{status}”.").format(status=staff_status_label(complaint.status, t))
-        return [AnswerCallback(event.chat_id, event.callback_id or "", stale, alert=True)]
+        return alert(event, stale(complaint, t, staff=True))
     return await inputs.start(event, ctx, kind, complaint)

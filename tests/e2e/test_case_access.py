@@ -4,6 +4,7 @@ buttons and revoked officers, through the Bot API emulator and the real bot."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -23,8 +24,10 @@ def bot_env() -> dict[str, str]:
     return {"FLOOD_MAX_MESSAGES": "200"}
 
 
-def seed_case(database_url: str, citizen_id: int, n: int, agency: str | None, verify_by: date | None = None) -> tuple[int, str]:
-    """A filed complaint (routed to `agency` by an admin when given); returns (id, ticket)."""
+def seed_case(database_url: str, citizen_id: int, n: int, agency: str | None, verify_by: date | None = None,
+              suggested: str | None = None) -> tuple[int, str]:
+    """A filed complaint (routed to `agency` by an admin when given, else suggesting `suggested`);
+    returns (id, ticket)."""
     async def run() -> tuple[int, str]:
         db = Database(database_url)
         now = datetime.now(timezone.utc)
@@ -33,7 +36,7 @@ def seed_case(database_url: str, citizen_id: int, n: int, agency: str | None, ve
                 repo = Repository(session)
                 complaint = await repo.add_complaint(new_complaint(
                     ticket=await repo.next_ticket(now.year), citizen_id=citizen_id, source_update_id=-n,
-                    report_class="pengaduan", topic="infra.jalan", agency_code=agency, title=f"Rahasia kasus {n}",
+                    report_class="pengaduan", topic="infra.jalan", agency_code=agency or suggested, title=f"Rahasia kasus {n}",
                     description="Uraian yang hanya boleh dibaca petugas yang berwenang " * 2,
                     event_date=date.today() - timedelta(days=1), privacy="biasa", language="id",
                     status="submitted", created_at=now, verification_due=verify_by or date.today() + timedelta(days=5)), [],
@@ -149,3 +152,29 @@ def test_officers_reach_only_their_agencys_cases(emulator, bot, admin, database_
     assert "tidak" in text.lower()
     assert query(database_url, "SELECT status FROM complaints WHERE id = :i", i=dinkes_id) == [("verified",)]
     assert not any("akan dicabut" in text for text in citizen.texts()), "a revoked officer reached the citizen"
+
+
+def test_two_admins_routing_the_same_case_at_once_route_it_once(emulator, bot, admin, database_url):
+    from tests.e2e.test_admin_tools import add_admin
+
+    citizen = Chat(emulator.user(first_name="Warga", language_code="id"))
+    citizen.say("/start")
+    citizen.expect("Kanal Aduan")
+    other = Chat(emulator.user(first_name="Admin Dua", language_code="id"))
+    add_admin(database_url, other.user.id)
+    case_id, ticket = seed_case(database_url, citizen.user.id, 1, None, suggested="DPU")
+    previews = []
+    for chat in (Chat(admin), other):
+        chat.say(f"/kasus {ticket}")
+        chat.expect("Rahasia kasus 1")
+        chat.press("Verifikasi dan teruskan ke")
+        previews.append(chat.expect("Periksa sebelum mengirim"))
+    first = Chat(admin).user.press(previews[0].message_id, text="Teruskan")
+    second = other.user.press(previews[1].message_id, text="Teruskan")
+    answers = [answered(emulator, first), answered(emulator, second)]
+    assert sorted(bool(a) for a in answers) == [False, True], answers  # one acted, one was told
+    assert "tidak berlaku" in next(a for a in answers if a)
+    assert query(database_url, "SELECT count(*) FROM audit_log WHERE complaint_id = :i AND action = 'verify_and_route'", i=case_id) == [(1,)]
+    citizen.expect("diteruskan ke")
+    time.sleep(1.5)  # room for a second notification, which must not come
+    assert sum("diteruskan ke" in text for text in citizen.texts()) == 1
