@@ -8,16 +8,18 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from bot.dispatcher import Dispatcher
 from bot.dispatcher import Limits as SendLimits
 from bot.files import FileFetcher
 from bot.intake import Poller
+from bot.jobs import Scheduler
 from bot.processor import Processor
 from bot.ptb_runtime import NetworkError, TelegramClient
 from bot.settings import Settings
 from cases.calendar import WorkCalendar
+from cases.reminders import ReminderRules
 from handlers.context import HandlerConfig
 from handlers.i18n import texts
 from handlers.topics import load_topics
@@ -42,6 +44,12 @@ def handler_config(settings: Settings, bot_username: str) -> HandlerConfig:
         response_working_days=settings.response_working_days,
         auto_close_working_days=settings.auto_close_working_days,
         reopen_window_working_days=settings.reopen_window_working_days,
+        reminder_rules=ReminderRules(
+            head_after=settings.escalate_to_head_after_working_days,
+            admins_after=settings.escalate_to_admins_after_working_days,
+            quiet_from=time(settings.quiet_hours_start),
+            quiet_until=time(settings.quiet_hours_end),
+        ),
         draft_ttl=timedelta(hours=settings.draft_ttl_hours),
         resume_after=timedelta(minutes=settings.draft_resume_after_minutes),
         flood_max_messages=settings.flood_max_messages,
@@ -131,6 +139,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         ("poller", bot.poller.run()), ("processor", bot.processor.run()),
         ("dispatcher", bot.dispatcher.run()), ("fetcher", bot.fetcher.run()),
     )]  # fmt: skip
+    scheduler = Scheduler(bot.db, bot.processor.config, settings.tz, settings.digest_hour, utc_now, bot.dispatcher.wake)
+    scheduler.start()
     bot.processor.wake()
     bot.dispatcher.wake()
     stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())
@@ -139,6 +149,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     stopper.cancel()
+    await scheduler.stop()
     await bot.client.stop()
     await bot.db.dispose()
     for finished in done:

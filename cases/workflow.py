@@ -93,6 +93,7 @@ class CaseView:
     reopen_count: int = 0
     category: str | None = None
     maladministration: str | None = None
+    citizen_replied_at: datetime | None = None
 
 
 @dataclass
@@ -322,12 +323,14 @@ def reply(case: CaseView, actor: Actor, now: datetime, policy: Policy, text: str
     if actor.kind == "citizen":
         _require_citizen(case, actor)
         action, audience = "citizen_reply", str(AGENCY)
+        changes = {"citizen_replied_at": now}  # the agency's turn: the closing clock stops
     else:
         _require_officer(case, actor)
         action, audience = "agency_reply", CITIZEN
+        changes = {"responded_at": now}  # the latest answer restarts the closing clock
     _require_status(case, "reply on", Status.RESPONDED)
     message = _require_text(text, "a reply")
-    return Transition(action, case.status, case.status, {}, message, (audience,))
+    return Transition(action, case.status, case.status, changes, message, (audience,))
 
 
 # -- citizen (pelapor) ----------------------------------------------------------------------------
@@ -380,7 +383,7 @@ def reopen(case: CaseView, actor: Actor, now: datetime, policy: Policy, reason: 
             f"reopen window of {policy.reopen_window_days} working days is over ({waited})"
         )
     changes = {"response_due": _response_due(now, policy), "reopen_count": case.reopen_count + 1,
-               "responded_at": None, "closed_at": None}  # fmt: skip
+               "responded_at": None, "closed_at": None, "citizen_replied_at": None}  # fmt: skip
     return Transition("reopen", case.status, Status.VERIFIED, changes, text, (AGENCY, ADMINS))
 
 
@@ -391,6 +394,9 @@ def auto_close(case: CaseView, actor: Actor, now: datetime, policy: Policy) -> T
     """Close an answered case after `auto_close_days` working days without a reply (*Selesai*)."""
     _require_system(actor)
     _require_status(case, "auto-close", Status.RESPONDED)
+    assert case.responded_at is not None
+    if case.citizen_replied_at is not None and case.citizen_replied_at > case.responded_at:
+        raise NotYetDue("the reporter replied after the last answer: the agency's turn")
     waited = _days_since_response(case, now, policy)
     if waited < policy.auto_close_days:
         raise NotYetDue(f"only {waited} of {policy.auto_close_days} working days since the answer")

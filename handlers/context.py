@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cases.calendar import WorkCalendar
+from cases.reminders import ReminderRules
 from cases.workflow import Policy
 from handlers.i18n import Texts, texts
 from handlers.topics import TopicTree, load_topics
@@ -24,6 +25,7 @@ class HandlerConfig:
     response_working_days: int = 5
     auto_close_working_days: int = 10
     reopen_window_working_days: int = 10
+    reminder_rules: ReminderRules = field(default_factory=ReminderRules)
     draft_ttl: timedelta = timedelta(days=7)
     resume_after: timedelta = timedelta(minutes=30)
     flood_max_messages: int = 15

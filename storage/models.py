@@ -181,6 +181,7 @@ class Complaint(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rating_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    citizen_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Set by an admin: a top-level topic code and one of the Ombudsman's ten forms.
     category: Mapped[str | None] = mapped_column(String(32), nullable=True)
     maladministration: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -308,3 +309,22 @@ class PendingInput(Base):
     nonce: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Reminder(Base):
+    """A reminder, escalation, digest or summary that was sent; `key` makes a second one impossible.
+
+    Keys: "<case>:<kind>:<tier>:<day>" for case reminders (see cases.reminders.Due.key),
+    "digest:<agency>:<day>" and "weekly:<day>" for the scheduled overviews.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(96), nullable=False, unique=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    tier: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    recipients: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

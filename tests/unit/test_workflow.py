@@ -184,9 +184,23 @@ def test_replies_keep_the_status() -> None:
     theirs = reply(case, OFFICER, wita(2026, 12, 22), POLICY, "Akan kami cek")
     assert (mine.action, mine.from_status, mine.to_status) == ("citizen_reply", Status.RESPONDED,
                                                                Status.RESPONDED)  # fmt: skip
-    assert mine.notify == ("agency",) and mine.changes == {}
+    assert mine.notify == ("agency",) and mine.changes == {"citizen_replied_at": wita(2026, 12, 22)}
     assert (theirs.action, theirs.to_status, theirs.notify) == ("agency_reply", Status.RESPONDED,
                                                                 ("citizen",))  # fmt: skip
+    assert theirs.changes == {"responded_at": wita(2026, 12, 22)}
+
+
+def test_a_citizen_reply_stops_the_closing_clock_until_the_agency_replies() -> None:
+    case = answered()
+    late = TEN_DAYS_LATER + timedelta(days=7)
+    assert auto_close(case, SYSTEM, late, POLICY).to_status == Status.CLOSED
+    replied = apply(case, reply(case, CITIZEN_A, wita(2026, 12, 23), POLICY, "Belum beres"))
+    with pytest.raises(NotYetDue):
+        auto_close(replied, SYSTEM, late, POLICY)
+    answered_again = apply(replied, reply(replied, OFFICER, wita(2026, 12, 24), POLICY, "Sudah kami cek"))
+    with pytest.raises(NotYetDue):  # the clock restarted at the agency's latest answer
+        auto_close(answered_again, SYSTEM, wita(2027, 1, 6), POLICY)
+    assert auto_close(answered_again, SYSTEM, late, POLICY).to_status == Status.CLOSED
 
 
 # -- citizen --------------------------------------------------------------------------------------
@@ -262,7 +276,7 @@ def test_reopen_at_the_edge_of_the_window(closed: bool) -> None:
     # Reopened Fri 01-08: 11, 12, 13, 14, 15 -> due Fri 2027-01-15.
     assert t.to_status == Status.VERIFIED
     assert t.changes == {"response_due": date(2027, 1, 15), "reopen_count": 1,
-                         "responded_at": None, "closed_at": None}  # fmt: skip
+                         "responded_at": None, "closed_at": None, "citizen_replied_at": None}  # fmt: skip
     reopened = apply(case, t)
     assert reopened.agency_code == "DINKES"  # the same agency
     with pytest.raises(DeadlinePassed):

@@ -1,0 +1,141 @@
+"""Scheduled jobs: APScheduler 3 only wakes them; what is due is computed from the database.
+
+Each run is one transaction that claims its reminder rows and writes its messages to the outbox,
+so a doubled, late or concurrent run sends nothing twice. With PostgreSQL and several processes,
+the one holding an advisory lock runs the jobs (another takes over when it dies); SQLite means one
+process. `aduan jobs run NAME --at ISO-8601` runs one job as of any instant, for operators and tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.outbox import rows_for
+from handlers import reminders
+from handlers.actions import Action
+from handlers.context import Context, HandlerConfig
+from storage import days_off
+from storage.db import Database
+from storage.repo import Repository
+
+log = logging.getLogger(__name__)
+
+_LOCK_NAMESPACE = 0x4B4B  # as the processor's chat locks
+_LEADER_KEY = 0x5343  # "SC": the scheduler
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    run: Callable[[Context], Awaitable[list[Action]]]
+
+
+JOBS: dict[str, Job] = {job.name: job for job in (
+    Job("reminders", "reminders, escalations to heads and admins, auto-close; every 15 minutes "
+                     "(sends only on working days outside quiet hours)", reminders.sweep),
+    Job("digest", "each officer's morning digest of the agency's open cases (working days)", reminders.digest),
+    Job("weekly", "the admins' weekly summary per agency (the week's first working morning)", reminders.weekly),
+)}  # fmt: skip
+
+
+def trigger(name: str, tz: ZoneInfo, digest_hour: int) -> CronTrigger:
+    if name == "reminders":
+        return CronTrigger(minute="*/15", timezone=tz)
+    # The weekly summary runs every working morning; only the week's first one sends (its key is the week).
+    minute = 0 if name == "digest" else 1
+    return CronTrigger(day_of_week="mon-fri", hour=digest_hour, minute=minute, timezone=tz)
+
+
+async def run_job(name: str, db: Database, config: HandlerConfig, tz: ZoneInfo, now: datetime) -> int:
+    """Run one job as of `now`; returns the number of messages queued."""
+    job = JOBS[name]
+    async with db.write() as session, session.begin():
+        calendar = await days_off.load_calendar(session, tz)
+        ctx = Context(repo=Repository(session), config=config, calendar=calendar, now=now,
+                      language=config.default_language)  # fmt: skip
+        rows = rows_for(await job.run(ctx))
+        session.add_all(rows)
+    return len(rows)
+
+
+class Leadership:
+    """Whether this process runs the jobs: always on SQLite; on PostgreSQL, while it holds a
+    session advisory lock on a connection of its own (released when the process dies)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._connection: AsyncConnection | None = None
+
+    async def held(self) -> bool:
+        if not self.db.is_postgres:
+            return True
+        if self._connection is not None:
+            try:
+                await self._connection.execute(text("SELECT 1"))
+                return True
+            except Exception:  # the connection (and with it the lock) is gone
+                log.warning("lost the scheduler lock's connection; trying again")
+                self._connection = None
+        connection = await self.db.engine.connect()
+        try:
+            got = await connection.scalar(text("SELECT pg_try_advisory_lock(:ns, :key)"), {"ns": _LOCK_NAMESPACE, "key": _LEADER_KEY})
+            await connection.commit()
+        except Exception:
+            await connection.close()
+            raise
+        if got:
+            self._connection = connection
+            log.info("this process runs the scheduled jobs")
+            return True
+        await connection.close()
+        return False
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            try:  # a pooled connection outlives close(): unlock explicitly
+                await connection.scalar(text("SELECT pg_advisory_unlock(:ns, :key)"), {"ns": _LOCK_NAMESPACE, "key": _LEADER_KEY})
+                await connection.commit()
+            finally:
+                await connection.close()
+
+
+class Scheduler:
+    def __init__(self, db: Database, config: HandlerConfig, tz: ZoneInfo, digest_hour: int,
+                 clock: Callable[[], datetime], on_queued: Callable[[], None]) -> None:
+        self.db, self.config, self.tz, self.clock, self.on_queued = db, config, tz, clock, on_queued
+        self.leadership = Leadership(db)
+        self.scheduler = AsyncIOScheduler(timezone=tz)
+        for name in JOBS:
+            self.scheduler.add_job(self.run, trigger(name, tz, digest_hour), args=[name], id=name, name=name,
+                                   coalesce=True, max_instances=1, misfire_grace_time=600)  # fmt: skip
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.scheduler.modify_job("reminders", next_run_time=datetime.now(self.tz))  # catch up at start
+
+    async def run(self, name: str) -> None:
+        try:
+            if not await self.leadership.held():
+                return
+            queued = await run_job(name, self.db, self.config, self.tz, self.clock())
+        except Exception:
+            log.exception("job %s failed; its next run will retry", name)
+            return
+        if queued:
+            log.info("job %s queued %d message(s)", name, queued)
+            self.on_queued()
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        await self.leadership.release()

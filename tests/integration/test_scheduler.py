@@ -1,0 +1,230 @@
+"""The scheduler's jobs against a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL):
+three weeks around Christmas and New Year with a declared day off, a sweep every 30 minutes and
+each one doubled, cases at every stage — who gets what, when, and nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.jobs import Leadership, run_job
+from cases import workflow
+from cases.calendar import WorkCalendar
+from handlers.context import HandlerConfig
+from storage import agencies, cases, days_off
+from storage.db import Database, upgrade_async
+from storage.models import Complaint, Officer, OutboxMessage, Reminder, User
+from storage.repo import Repository, new_complaint
+from tests.e2e.harness import fresh_database
+
+WITA = ZoneInfo("Asia/Makassar")
+CITIZEN, OFFICER, HEAD, DINKES_OFFICER, ADMIN = 11, 21, 22, 31, 99
+CONFIG = HandlerConfig(admin_ids=frozenset({ADMIN}))
+START, END = date(2026, 12, 14), date(2027, 1, 6)
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), WITA)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+async def stage(url: str) -> None:
+    """The people: a citizen, an officer and the head of DPU, an officer of DINKES, an admin."""
+    await upgrade_async(url)
+    db = Database(url)
+    try:
+        await agencies.seed_if_empty(db.write)
+        async with db.write() as session, session.begin():
+            await days_off.add(session, date(2026, 12, 30), "cuti", at(START, 0))
+            for uid, lang in ((CITIZEN, "id"), (OFFICER, "en"), (HEAD, "id"), (DINKES_OFFICER, "id"), (ADMIN, "id")):
+                session.add(User(telegram_id=uid, display_name=f"u{uid}", language=lang, created_at=at(START, 0), last_seen_at=at(START, 0)))
+            session.add_all([Officer(telegram_id=OFFICER, agency_code="DPU", joined_at=at(START, 0)),
+                             Officer(telegram_id=HEAD, agency_code="DPU", is_head=True, joined_at=at(START, 0)),
+                             Officer(telegram_id=DINKES_OFFICER, agency_code="DINKES", joined_at=at(START, 0))])  # fmt: skip
+    finally:
+        await db.dispose()
+
+
+ADMIN_ACTOR = workflow.Actor("admin", ADMIN)
+DINKES_ACTOR = workflow.Actor("officer", DINKES_OFFICER, "DINKES")
+# What happens, and when: cases at every stage. A is routed to DPU and never answered (due 23
+# December); B is never verified (due 17 December); C is answered on 15 December and the citizen
+# stays silent; D waits for the citizen's information.
+EVENTS: list[tuple[datetime, str, str, workflow.Actor | None, dict[str, str]]] = [
+    (at(date(2026, 12, 10), 9), "C", "file", None, {}),
+    (at(date(2026, 12, 10), 9), "D", "file", None, {}),
+    (at(date(2026, 12, 11), 9), "C", "verify_and_route", ADMIN_ACTOR, {"agency_code": "DINKES"}),
+    (at(date(2026, 12, 11), 9), "D", "verify_and_route", ADMIN_ACTOR, {"agency_code": "DINKES"}),
+    (at(START, 8), "A", "file", None, {}),
+    (at(START, 9), "B", "file", None, {}),
+    (at(START, 9), "D", "request_info", DINKES_ACTOR, {"question": "Di mana?"}),
+    (at(date(2026, 12, 15), 10), "C", "respond", DINKES_ACTOR, {"text": "Sudah"}),
+    (at(date(2026, 12, 16), 10), "A", "verify_and_route", ADMIN_ACTOR, {"agency_code": "DPU"}),
+]
+
+
+async def happen(db: Database, made: dict[str, int], moment: datetime, name: str, action: str,
+                 actor: workflow.Actor | None, args: dict[str, str]) -> None:
+    """One event, through the case rules, at its own moment."""
+    calendar = WorkCalendar(WITA, [date(2026, 12, 30)])
+    async with db.write() as session, session.begin():
+        repo = Repository(session)
+        if action == "file":
+            complaint = await repo.add_complaint(new_complaint(
+                ticket=await repo.next_ticket(2026), citizen_id=CITIZEN, source_update_id=len(made) + 1,
+                report_class="pengaduan", topic="infra.jalan", agency_code=None, title=f"Kasus {name}",
+                description="x" * 40, event_date=moment.date(), privacy="biasa", language="id", status="submitted",
+                created_at=moment, verification_due=calendar.deadline(moment, 3)), [], f"citizen:{CITIZEN}")  # fmt: skip
+            made[name] = complaint.id
+            return
+        found = await repo.complaint_by_id(made[name])
+        assert found is not None and actor is not None
+        rule = getattr(workflow, action)
+        step = rule(cases.case_view(found), actor, moment, workflow.Policy(calendar=calendar), **args)
+        await cases.record(session, found, step, actor, moment)
+
+
+async def simulate(url: str, made: dict[str, int]) -> list[tuple[datetime, int, str]]:
+    """Every 30 minutes a doubled sweep; at 08:00 the digest and the weekly summary (also doubled).
+    Returns (moment, chat, text) of every message queued."""
+    db = Database(url)
+    sent: list[tuple[datetime, int, str]] = []
+    last = 0
+    pending = list(EVENTS)
+    try:
+        moment = at(date(2026, 12, 10), 0)
+        while moment.date() <= END:
+            while pending and pending[0][0] <= moment:
+                await happen(db, made, *pending.pop(0))
+            names = ["reminders", "reminders"] if moment.date() >= START else []
+            if names and moment.time() == time(8, 0):
+                names += ["digest", "weekly", "digest", "weekly"]
+            for name in names:
+                await run_job(name, db, CONFIG, WITA, moment)
+            async with db.read() as session:
+                rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.id > last).order_by(OutboxMessage.id))).all()
+            for row in rows:
+                sent.append((moment, row.chat_id, str(row.payload.get("text", ""))))
+                last = row.id
+            moment += timedelta(minutes=30)
+        return sent
+    finally:
+        await db.dispose()
+
+
+def test_three_weeks_of_reminders_reach_the_right_people_once(database_url: str) -> None:
+    asyncio.run(stage(database_url))
+    made: dict[str, int] = {}
+    sent = asyncio.run(simulate(database_url, made))
+
+    by_chat: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for moment, chat, text in sent:
+        by_chat[chat].append((moment, text))
+        local = moment.astimezone(WITA)
+        assert time(7) <= local.time() < time(20), f"sent in quiet hours: {local} {text[:60]}"
+        assert local.date() not in (date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 30), date(2027, 1, 1), date(2027, 1, 5))
+        assert local.weekday() < 5
+
+    def days(chat: int, *fragments: str) -> list[date]:
+        found = [m.date() for m, text in by_chat[chat] if all(f in text for f in fragments)]
+        assert len(found) == len(set(found)), f"{chat} got {fragments!r} twice on one day"
+        return found
+
+    late_days = [date(2026, 12, 28), date(2026, 12, 29), date(2026, 12, 31), date(2027, 1, 4), date(2027, 1, 6)]
+    # The officer (English): the day before, the day of, then each working day while late.
+    assert days(OFFICER, "Reminder") == [date(2026, 12, 22), date(2026, 12, 23), *late_days]
+    assert [m.time() for m, text in by_chat[OFFICER] if "Reminder" in text] == [time(7)] * 7, "at the first allowed moment"
+    assert days(OFFICER, "due tomorrow") == [date(2026, 12, 22)]
+    assert days(OFFICER, "overdue by 3 working days") == [date(2026, 12, 31)]
+    # The head: as an officer at first, escalated from the first late day.
+    assert days(HEAD, "Pengingat") == [date(2026, 12, 22), date(2026, 12, 23), *late_days]
+    assert days(HEAD, "Dieskalasikan") == late_days
+    # The admins: the unverified report from its deadline on, and the late agency from the third late day.
+    admin_days = [date(2026, 12, 17), date(2026, 12, 18), date(2026, 12, 21), date(2026, 12, 22), date(2026, 12, 23), *late_days]
+    assert days(ADMIN, "Pengingat") == admin_days
+    assert days(ADMIN, "Pengingat", "Dinas Pekerjaan Umum") == [date(2026, 12, 31), date(2027, 1, 4), date(2027, 1, 6)]
+    # The citizen: warned two working days before the answered case closes, then told it closed.
+    assert days(CITIZEN, "akan ditutup") == [date(2026, 12, 29)]
+    assert days(CITIZEN, "ditutup") == [date(2026, 12, 29), date(2027, 1, 4)]
+    # Digests each working morning while the agency has open cases; the weekly summary once a week.
+    assert days(OFFICER, "Good morning") == [date(2026, 12, 17), date(2026, 12, 18), date(2026, 12, 21), date(2026, 12, 22), date(2026, 12, 23), *late_days]
+    assert len(days(DINKES_OFFICER, "Selamat pagi")) == 13
+    assert days(ADMIN, "Ringkasan mingguan") == [date(2026, 12, 14), date(2026, 12, 21), date(2026, 12, 28), date(2027, 1, 4)]
+
+    async def closed() -> tuple[str, int]:
+        db = Database(database_url)
+        try:
+            async with db.read() as session:
+                c = await session.get(Complaint, made["C"])
+                d = await session.get(Complaint, made["D"])
+                assert c is not None and d is not None and d.status == "agency_info_req"
+                count = len((await session.scalars(select(Reminder).where(Reminder.complaint_id == made["D"]))).all())
+                return c.status, count
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(closed()) == ("closed", 0), "the answered case closed; the paused one reminded nobody"
+
+
+def test_concurrent_sweeps_send_once(database_url: str) -> None:
+    asyncio.run(stage(database_url))
+
+    async def events() -> None:
+        db = Database(database_url)
+        made: dict[str, int] = {}
+        try:
+            for event in EVENTS:
+                await happen(db, made, *event)
+        finally:
+            await db.dispose()
+
+    asyncio.run(events())
+
+    async def race() -> tuple[list[int], int]:
+        dbs = [Database(database_url) for _ in range(3)]
+        try:
+            moment = at(date(2026, 12, 28), 9)
+            queued = await asyncio.gather(*(run_job("reminders", db, CONFIG, WITA, moment) for db in dbs))
+            async with dbs[0].read() as session:
+                rows = len((await session.scalars(select(OutboxMessage))).all())
+            return sorted(queued), rows
+        finally:
+            for db in dbs:
+                await db.dispose()
+
+    queued, rows = asyncio.run(race())
+    assert queued[:2] == [0, 0] and queued[2] == rows > 0, "exactly one of the concurrent sweeps sent"
+
+
+def test_one_process_leads_on_postgresql(database_url: str) -> None:
+    async def leaders() -> list[bool]:
+        dbs = [Database(database_url) for _ in range(2)]
+        first, second = Leadership(dbs[0]), Leadership(dbs[1])
+        try:
+            held = [await first.held(), await second.held(), await first.held()]
+            await first.release()  # the leader stops: the other takes over on its next try
+            held.append(await second.held())
+            return held
+        finally:
+            await first.release()
+            await second.release()
+            for db in dbs:
+                await db.dispose()
+
+    held = asyncio.run(leaders())
+    if database_url.startswith("sqlite"):
+        assert held == [True, True, True, True], "SQLite means one process, always the leader"
+    else:
+        assert held == [True, False, True, True]
