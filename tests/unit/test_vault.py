@@ -1,0 +1,113 @@
+"""The follow-up token and the vault's cryptography."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cases import tokens
+from storage import vault as vaults
+from storage.vault import VaultError
+
+
+def test_a_token_reads_in_groups_and_carries_at_least_100_secret_bits() -> None:
+    token = tokens.new_token()
+    assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{4}-){6}[0-9A-HJKMNP-TV-Z]{4}", str(token))
+    assert tokens.SECRET_CHARS * math.log2(len(tokens.ALPHABET)) >= 100
+    assert len(set(tokens.ALPHABET)) == 32
+
+
+def test_tokens_are_random_in_every_position() -> None:
+    many = [str(tokens.new_token()).replace("-", "") for _ in range(2000)]
+    assert len(set(many)) == len(many)
+    for position in (0, 7, 8, 27):
+        counts = Counter(t[position] for t in many)
+        assert len(counts) == 32 and max(counts.values()) < 2000 / 32 * 2  # no character twice as likely
+
+
+def test_typed_tokens_are_forgiving_and_anything_else_is_not_a_token() -> None:
+    token = tokens.new_token()
+    typed = str(token).lower().replace("-", " ")
+    assert tokens.parse(typed) == token
+    assert tokens.parse(str(token).replace("1", "I").replace("0", "O")) == token
+    assert tokens.parse(str(token)[:-1]) is None
+    assert tokens.parse(str(token) + "A") is None
+    assert tokens.parse("U" * 28) is None  # U is not in Crockford's alphabet
+    assert tokens.contains(f"my answer {str(token).lower()} thanks", token)
+    assert not tokens.contains("nothing here", token)
+
+
+def test_only_a_salted_hash_is_kept_and_it_checks_in_constant_time() -> None:
+    token = tokens.new_token()
+    kept, again = tokens.store(token), tokens.store(token)
+    assert kept.salt != again.salt and kept.digest != again.digest, "a per-record salt"
+    assert token.secret.encode() not in kept.digest and tokens.matches(token, kept)
+    wrong = tokens.Token(token.lookup, ("0" if token.secret[0] != "0" else "1") + token.secret[1:])
+    assert not tokens.matches(wrong, kept)
+
+
+def test_sealed_values_open_only_with_their_key_and_context(tmp_path: Path) -> None:
+    vault, _ = vaults.create()
+    blob = vault.seal_json({"description": "pungli di kantor"}, "report:1")
+    assert b"pungli" not in blob
+    assert vault.open_json(blob, "report:1") == {"description": "pungli di kantor"}
+    with pytest.raises(VaultError):
+        vault.open(blob, "report:2")  # moved to another record
+    tampered = blob[:-1] + bytes([blob[-1] ^ 1])
+    with pytest.raises(VaultError):
+        vault.open(tampered, "report:1")
+    other, _ = vaults.create()
+    with pytest.raises(VaultError):
+        other.open(blob, "report:1")
+
+
+def test_rotation_keeps_old_values_readable_until_they_are_sealed_again(tmp_path: Path) -> None:
+    path = tmp_path / "vault.json"
+    vault, _ = vaults.create()
+    vaults.save(vault, path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    old = vault.seal(b"lama", "x")
+    new_id = vaults.rotate(vault)
+    assert vaults.key_id_of(vault.seal(b"baru", "x")) == new_id != vaults.key_id_of(old)
+    assert vault.open(old, "x") == b"lama"
+    resealed = vault.seal(vault.open(old, "x"), "x")
+    vaults.retire(vault, new_id)
+    vaults.save(vault, path)
+    reloaded = vaults.load(path)
+    assert reloaded.open(resealed, "x") == b"lama"
+    with pytest.raises(VaultError, match="not in the key file"):
+        reloaded.open(old, "x")
+    assert reloaded.index("sender", 42) == vault.index("sender", 42), "lookups survive rotation"
+
+
+def test_an_identity_opens_only_with_the_private_key_or_enough_shares() -> None:
+    vault, private = vaults.create()
+    blob = vault.seal_identity({"user_id": 987654321, "username": "saksi_rahasia"})
+    assert b"987654321" not in blob and b"saksi" not in blob
+    key = vaults.private_from(private, vault)
+    assert vaults.open_identity(blob, key) == {"user_id": 987654321, "username": "saksi_rahasia"}
+    stranger, stranger_private = vaults.create()
+    with pytest.raises(VaultError):
+        vaults.private_from(stranger_private, vault)
+    with pytest.raises(VaultError):
+        vaults.open_identity(blob, vaults.private_from(stranger_private, stranger))
+
+    shared, shares = vaults.create(shares=5, threshold=3)
+    sealed = shared.seal_identity({"user_id": 1})
+    assert len(shares) == 5
+    for chosen in (shares[:3], shares[2:], [shares[0], shares[2], shares[4]]):
+        assert vaults.open_identity(sealed, vaults.private_from(chosen, shared)) == {"user_id": 1}
+    with pytest.raises(VaultError):
+        vaults.private_from(shares[:2], shared)  # two of three: nothing
+
+
+def test_a_damaged_or_missing_key_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(VaultError, match="keys init"):
+        vaults.load(tmp_path / "none.json")
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(VaultError, match="damaged"):
+        vaults.load(tmp_path / "bad.json")
