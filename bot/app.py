@@ -18,17 +18,19 @@ from bot.jobs import Scheduler
 from bot.processor import Processor
 from bot.ptb_runtime import NetworkError, TelegramClient
 from bot.settings import Settings
+from bot.wal import WalWiper
 from cases.calendar import WorkCalendar
 from cases.reminders import ReminderRules
 from handlers.context import HandlerConfig
 from handlers.i18n import texts
 from handlers.topics import load_topics
 from handlers.validators import Limits
-from storage import agencies, db
+from storage import agencies, db, vault
+from storage.vault import Vault
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("lapor", "status", "riwayat", "batal", "bahasa", "bantuan")
+COMMANDS = ("lapor", "anonim", "lacak", "status", "riwayat", "batal", "bahasa", "bantuan")
 
 
 def utc_now() -> datetime:
@@ -61,7 +63,16 @@ def handler_config(settings: Settings, bot_username: str) -> HandlerConfig:
             max_attachment_bytes=settings.max_attachment_mb * 1024 * 1024,
         ),
         topics=load_topics(settings.topics_file),
+        vault=load_vault(settings),
     )
+
+
+def load_vault(settings: Settings) -> Vault | None:
+    try:
+        return vault.load(settings.vault_key_file)
+    except vault.VaultError as exc:
+        log.warning("whistleblower channel off: %s", exc)
+        return None
 
 
 def command_descriptions(language: str) -> list[dict[str, str]]:
@@ -73,6 +84,8 @@ def command_descriptions(language: str) -> list[dict[str, str]]:
         "batal": t.gettext("Cancel the report being written"),
         "bahasa": t.gettext("Language: Indonesian / English"),
         "bantuan": t.gettext("Help"),
+        "anonim": t.gettext("Anonymous report (whistleblowing)"),
+        "lacak": t.gettext("Follow an anonymous report with its token"),
     }
     return [{"command": c, "description": descriptions[c]} for c in COMMANDS]
 
@@ -85,6 +98,7 @@ class Bot:
     dispatcher: Dispatcher
     fetcher: FileFetcher
     poller: Poller
+    wiper: WalWiper
 
 
 async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bot:
@@ -97,16 +111,19 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
     client = TelegramClient(settings.token, settings.telegram_api_base_url, settings.polling_timeout_seconds)
     await client.start()
     calendar = WorkCalendar(settings.tz)
-    dispatcher = Dispatcher(database, client, clock, SendLimits(per_bot=settings.send_rate_per_second, per_chat=settings.send_rate_per_chat))
-    fetcher = FileFetcher(database, client, settings.files_dir)
+    config = handler_config(settings, client.username)
+    fetcher = FileFetcher(database, client, settings.files_dir, config.vault)
+    wiper = WalWiper(database.engine)
+    dispatcher = Dispatcher(database, client, clock, SendLimits(per_bot=settings.send_rate_per_second, per_chat=settings.send_rate_per_chat),
+                            uploads=fetcher.cleaned, on_wiped=wiper.request)  # fmt: skip
 
     def committed() -> None:
         dispatcher.wake()
         fetcher.wake()
 
-    processor = Processor(database, client, handler_config(settings, client.username), calendar, clock, committed)
+    processor = Processor(database, client, config, calendar, clock, committed, wiper.request)
     poller = Poller(client, database, processor.wake)
-    return Bot(database, client, processor, dispatcher, fetcher, poller)
+    return Bot(database, client, processor, dispatcher, fetcher, poller, wiper)
 
 
 async def register_commands(client: TelegramClient) -> None:
@@ -137,7 +154,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     await register_commands(bot.client)
     tasks = [asyncio.create_task(coro, name=name) for name, coro in (
         ("poller", bot.poller.run()), ("processor", bot.processor.run()),
-        ("dispatcher", bot.dispatcher.run()), ("fetcher", bot.fetcher.run()),
+        ("dispatcher", bot.dispatcher.run()), ("fetcher", bot.fetcher.run()), ("wiper", bot.wiper.run()),
     )]  # fmt: skip
     scheduler = Scheduler(bot.db, bot.processor.config, settings.tz, settings.digest_hour, utc_now, bot.dispatcher.wake)
     scheduler.start()
@@ -150,6 +167,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
     stopper.cancel()
     await scheduler.stop()
+    await bot.wiper.flush()
     await bot.client.stop()
     await bot.db.dispose()
     for finished in done:

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from telegram import InputFile
 
 from bot.ptb_runtime import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramClient
+from handlers.cards import UPLOAD_PREFIX
 from storage.db import Database
 from storage.models import OutboxMessage, User
 
@@ -79,8 +81,12 @@ class _State:
 
 class Dispatcher:
     def __init__(self, db: Database, client: TelegramClient,
-                 clock: Callable[[], datetime], limits: Limits = Limits()) -> None:
+                 clock: Callable[[], datetime], limits: Limits = Limits(),
+                 uploads: Callable[[str], bytes | None] | None = None,
+                 on_wiped: Callable[[], None] = lambda: None) -> None:
         self.db = db
+        self.on_wiped = on_wiped
+        self.uploads = uploads  # bytes of a cleaned whistleblower file by name (see bot.files)
         self.client = client
         self.clock = clock
         self.limits = limits
@@ -191,9 +197,25 @@ class Dispatcher:
             self._state.in_flight.discard(lane)
             self.wake()
 
+    def _with_uploads(self, payload: dict) -> dict | None:
+        """Replace "anon-file:<name>" by the cleaned bytes to upload; None if they are missing."""
+        found = {k: v for k, v in payload.items() if isinstance(v, str) and v.startswith(UPLOAD_PREFIX)}
+        if not found:
+            return payload
+        resolved = dict(payload)
+        for field_name, value in found.items():
+            content = self.uploads(value.removeprefix(UPLOAD_PREFIX)) if self.uploads is not None else None
+            if content is None:
+                return None
+            resolved[field_name] = InputFile(content, filename="bukti.jpg" if field_name == "photo" else "bukti")
+        return resolved
+
     async def _call(self, method: str, payload: dict, chat_id: int) -> dict:
+        resolved = self._with_uploads(payload)
+        if resolved is None:
+            return {"failed": "the file to upload is not available"}
         try:
-            result = await self.client.call(method, payload)
+            result = await self.client.call(method, resolved)
         except RetryAfter as exc:
             seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
             self._chat_bucket(chat_id).blocked_until = asyncio.get_running_loop().time() + float(seconds)
@@ -227,7 +249,7 @@ class Dispatcher:
                 user = await session.get(User, chat_id)
                 if user is not None:
                     user.blocked_at = now
-                elif chat_id > 0:  # e.g. an admin who never wrote to the bot
+                elif chat_id > 0 and not row.sensitive:  # e.g. an admin who never wrote to the bot
                     session.add(User(telegram_id=chat_id, display_name="", language="id", created_at=now,
                                      last_seen_at=now, blocked_at=now))
                 log.info("a user blocked the bot; their queued messages were dropped")
@@ -243,3 +265,8 @@ class Dispatcher:
                     backoff = min(300.0, 2 ** row.attempts) * random.uniform(0.8, 1.2)
                     row.status, row.not_before, row.error = "pending", now + timedelta(seconds=backoff), outcome["retry"]
             row.claimed_at = None
+            wiped = row.sensitive and row.status in ("sent", "failed")
+            if wiped:  # a whistleblower's message: forget where it went and what it said
+                row.chat_id, row.payload = 0, {}
+        if wiped:
+            self.on_wiped()

@@ -12,12 +12,14 @@ import io
 import logging
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
 from bot.ptb_runtime import NetworkError, TelegramClient
+from storage import anon
 from storage.db import Database
-from storage.models import Attachment
+from storage.models import AnonFile, Attachment
+from storage.vault import Vault
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -35,11 +37,35 @@ def sniff(content: bytes) -> str | None:
         return None
 
 
+def strip_metadata(content: bytes) -> tuple[bytes, str] | None:
+    """The picture re-encoded with nothing but its pixels: no EXIF (GPS, time, camera serial), XMP,
+    ICC profile or comments; EXIF orientation applied first so it still looks right. None when the
+    bytes are not a picture we can re-encode."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.load()
+            kind = image.format
+            upright = ImageOps.exif_transpose(image) or image
+            fresh = upright.copy()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+    fresh.info = {}
+    out = io.BytesIO()
+    if kind == "PNG":
+        fresh.save(out, "PNG")
+        return out.getvalue(), "image/png"
+    if fresh.mode not in ("RGB", "L"):
+        fresh = fresh.convert("RGB")
+    fresh.save(out, "JPEG", quality=90)
+    return out.getvalue(), "image/jpeg"
+
+
 class FileFetcher:
-    def __init__(self, db: Database, client: TelegramClient, files_dir: Path) -> None:
+    def __init__(self, db: Database, client: TelegramClient, files_dir: Path, vault: Vault | None = None) -> None:
         self.db = db
         self.client = client
         self.files_dir = files_dir
+        self.vault = vault
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -49,6 +75,7 @@ class FileFetcher:
         while True:
             try:
                 await self.fetch_pending()
+                await self.clean_anonymous()
             except Exception:
                 log.exception("fetching attachments failed")
             try:
@@ -98,3 +125,54 @@ class FileFetcher:
                 temporary.replace(path)
             attachment.sha256, attachment.stored_path = digest, str(path)
             attachment.mime_type, attachment.fetch_status, attachment.error = actual, "stored", None
+
+    # -- a whistleblower's evidence ---------------------------------------------------------------
+
+    def anon_path(self, name: str) -> Path:
+        return self.files_dir / "anon" / f"{name}.bin"
+
+    def cleaned(self, name: str) -> bytes | None:
+        """The cleaned bytes of a whistleblower's file, for the dispatcher to upload."""
+        path = self.anon_path(name)
+        if self.vault is None or not path.exists():
+            return None
+        return self.vault.open(path.read_bytes(), f"file:{name}")
+
+    async def clean_anonymous(self) -> int:
+        """Fetch each pending evidence file, strip its metadata, seal it; the original is not kept."""
+        if self.vault is None:
+            return 0
+        async with self.db.read() as session:
+            ids = await anon.pending_files(session)
+        for file_id in ids:
+            await self._clean(file_id)
+        return len(ids)
+
+    async def _clean(self, row_id: int) -> None:
+        assert self.vault is not None
+        async with self.db.read() as session:
+            row = await session.get(AnonFile, row_id)
+            assert row is not None
+            name, ref = row.name, self.vault.open_json(row.ref, f"ref:{row.name}")
+        assert isinstance(ref, dict)
+        try:
+            downloaded = await self.client.download(str(ref["file_id"]))
+        except NetworkError:
+            downloaded = None
+        cleaned = strip_metadata(downloaded.content) if downloaded is not None else None
+        if cleaned is not None:
+            path = self.anon_path(name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".part")
+            temporary.write_bytes(self.vault.seal(cleaned[0], f"file:{name}"))
+            temporary.replace(path)
+        async with self.db.write() as session, session.begin():
+            row = await session.get(AnonFile, row_id)
+            assert row is not None
+            if cleaned is not None:
+                row.status = "stored"
+            elif downloaded is not None:
+                row.status = "rejected"  # not a picture we can clean: never shown
+            else:
+                row.attempts += 1
+                row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"

@@ -44,3 +44,9 @@ def configure(level: str, secrets: list[str]) -> None:
     # httpx logs every request URL at INFO; keep it quieter, and redacted when it does speak.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    # python-telegram-bot logs every request's parameters and every update at DEBUG: chat ids,
+    # names, texts. A whistleblower's identity must never reach a log, so never below INFO.
+    # Database drivers do the same with query parameters (SQLAlchemy even echoes SQL at INFO).
+    for name, floor in (("telegram", logging.INFO), ("aiosqlite", logging.INFO), ("asyncpg", logging.INFO),
+                        ("sqlalchemy", logging.WARNING)):  # fmt: skip
+        logging.getLogger(name).setLevel(max(floor, root.level))

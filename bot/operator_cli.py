@@ -91,6 +91,21 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     rem = admin_commands.add_parser("remove", help="remove an admin added with `admin add`")
     rem.add_argument("telegram_id", type=int, metavar="ID")
     admin_commands.add_parser("list", help="list admins (database and ADMIN_TELEGRAM_IDS)")
+    keys = commands.add_parser("keys", help="the whistleblower vault's keys")
+    keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    init = keys_commands.add_parser("init", help="create the vault key file and the offline disclosure key")
+    init.add_argument("--out", default="disclosure-key", help="folder for the disclosure private key or shares (move it offline)")
+    init.add_argument("--shares", type=int, default=1, help="split the private key among this many custodians")
+    init.add_argument("--threshold", type=int, default=1, help="how many shares open it (with --shares)")
+    keys_commands.add_parser("rotate", help="a new vault key: re-encrypt everything under it, drop the old")
+    vault_parser = commands.add_parser("vault", help="lawful disclosure of a whistleblower's identity, and its audit log")
+    vault_commands = vault_parser.add_subparsers(dest="vault_command", metavar="ACTION", required=True)
+    disclose = vault_commands.add_parser("disclose", help="open one identity record (needs the offline key or k shares)")
+    disclose.add_argument("ticket")
+    disclose.add_argument("--key", action="append", required=True, metavar="FILE", help="the private key file, or a share (repeat)")
+    disclose.add_argument("--operator", required=True, help="who discloses (name, position)")
+    disclose.add_argument("--reason", required=True, help="the legal basis (e.g. a court order number)")
+    vault_commands.add_parser("audit", help="verify the hash chain of disclosures and key operations")
     jobs = commands.add_parser("jobs", help="the scheduled jobs (reminders, digests, summaries)")
     jobs_commands = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
     jobs_commands.add_parser("list", help="the jobs, what they do and when they run next")
@@ -122,6 +137,22 @@ def _command(args: argparse.Namespace) -> Command:
         if args.calendar_command == "add":
             return lambda s: _calendar_add(s, day, args.reason.strip()[:200])
         return lambda s: _calendar_remove(s, day)
+    if args.command == "keys":
+        if args.keys_command == "rotate":
+            return _keys_rotate
+        if args.shares > 1 and not 2 <= args.threshold <= args.shares:
+            raise OperatorError("--threshold must be between 2 and --shares")
+        return lambda s: _keys_init(s, Path(args.out), args.shares, args.threshold)
+    if args.command == "vault":
+        if args.vault_command == "audit":
+            return _vault_audit
+        from cases.tickets import parse_ticket
+
+        found = parse_ticket(args.ticket)
+        if found is None:
+            raise OperatorError(f"{args.ticket!r} is not a ticket number")
+        disclosed: str = found
+        return lambda s: _vault_disclose(s, disclosed, [Path(k) for k in args.key], args.operator.strip(), args.reason.strip())
     if args.command == "jobs":
         from bot.jobs import JOBS
 
@@ -486,3 +517,146 @@ async def _jobs_run(settings: Settings, name: str, at: str | None) -> int:
     print(f"{name} as of {now.astimezone(settings.tz):%Y-%m-%d %H:%M} WITA: {queued} message(s) queued"
           " (the running bot sends them)")
     return 0
+
+
+# -- the whistleblower vault ------------------------------------------------------------------------------
+
+
+async def _keys_init(settings: Settings, out: Path, shares: int, threshold: int) -> int:
+    from storage import anon
+    from storage import vault as vaults
+
+    if settings.vault_key_file.exists():
+        raise OperatorError(f"{settings.vault_key_file} exists; to change keys use `aduan keys rotate`")
+    vault, private = vaults.create(shares, threshold)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, text in enumerate(private, start=1):
+        path = out / (f"disclosure-share-{n}.txt" if shares > 1 else "disclosure-private-key.txt")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+        written.append(path)
+    vaults.save(vault, settings.vault_key_file)
+
+    async def work(session: AsyncSession) -> int:
+        await anon.audit(session, "keys_init", None, "cli", f"vault key k1; disclosure key in {shares} part(s), {max(threshold, 1)} needed", datetime.now(UTC))
+        return 0
+
+    await _in_transaction(settings, work)
+    print(f"vault key file: {settings.vault_key_file} (keep it on the server, out of database backups)")
+    for path in written:
+        print(f"disclosure {'share' if shares > 1 else 'private key'}: {path}")
+    print("Move the disclosure key (or give each share to its custodian) OFF this server now, then delete it here.")
+    print("Without it no identity can ever be disclosed; with it (or enough shares) `aduan vault disclose` can.")
+    return 0
+
+
+async def _keys_rotate(settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from storage import anon
+    from storage import vault as vaults
+    from storage.models import AnonDraft
+
+    try:
+        vault = vaults.load(settings.vault_key_file)
+    except vaults.VaultError as exc:
+        raise OperatorError(str(exc)) from None
+    old = sorted(vault.keys)
+    new = vaults.rotate(vault)
+    vaults.save(vault, settings.vault_key_file)  # old and new keys: a crash below loses nothing
+
+    async def work(session: AsyncSession) -> int:
+        count = 0
+        for report in await anon.all_reports(session):
+            context = f"report:{report.complaint_id}"
+            report.content = vault.seal(vault.open(report.content, context), context)
+            if report.push is not None:
+                report.push = vault.seal(vault.open(report.push, f"push:{report.complaint_id}"), f"push:{report.complaint_id}")
+            count += 1
+        for draft in (await session.scalars(select(AnonDraft))).all():
+            draft.state = vault.seal(vault.open(draft.state, f"draft:{draft.key}"), f"draft:{draft.key}")
+        await anon.audit(session, "keys_rotate", None, "cli", f"{', '.join(old)} -> {new}; {count} report(s)", datetime.now(UTC))
+        return count
+
+    count = await _in_transaction(settings, work)
+    for path in sorted((settings.files_dir / "anon").glob("*.bin")) if (settings.files_dir / "anon").exists() else []:
+        context = f"file:{path.stem}"
+        path.write_bytes(vault.seal(vault.open(path.read_bytes(), context), context))
+    vaults.retire(vault, new)
+    vaults.save(vault, settings.vault_key_file)
+    print(f"vault key {new} is now the only key; {count} report(s) re-encrypted")
+    return 0
+
+
+async def _vault_disclose(settings: Settings, ticket: str, key_files: list[Path], operator: str, reason: str) -> int:
+    from storage import anon
+    from storage import vault as vaults
+    from storage.repo import Repository
+
+    if not operator or not reason:
+        raise OperatorError("--operator and --reason must not be empty")
+    try:
+        vault = vaults.load(settings.vault_key_file)
+        private = vaults.private_from([p.read_text(encoding="ascii") for p in key_files], vault)
+    except (OSError, vaults.VaultError) as exc:
+        raise OperatorError(str(exc)) from None
+
+    async def work(session: AsyncSession) -> int:
+        complaint = await Repository(session).complaint_by_ticket(ticket)
+        report = await anon.report(session, complaint.id) if complaint is not None else None
+        if complaint is None or report is None:
+            raise OperatorError(f"{ticket} is not a whistleblower's report")
+        try:
+            identity = vaults.open_identity(report.identity, private)
+        except vaults.VaultError as exc:
+            raise OperatorError(str(exc)) from None
+        now = datetime.now(UTC)
+        await anon.audit(session, "disclose", ticket, operator, reason, now)
+        for name, value in identity.items():
+            print(f"{name}: {value}")
+        if report.push is not None:
+            from bot.outbox import rows_for
+            from handlers.actions import Send
+            from handlers.i18n import texts
+
+            target = vault.open_json(report.push, f"push:{complaint.id}")
+            assert isinstance(target, dict)
+            t = texts(str(target.get("language") or settings.default_language))
+            text = t.gettext("⚖️ Your identity as the reporter of {ticket} was disclosed on {date}, by {operator}, on this basis: {reason}.")
+            html = text.format(ticket=ticket, date=now.astimezone(settings.tz).strftime("%Y-%m-%d"), operator=_esc(operator), reason=_esc(reason))
+            for row in rows_for([Send(int(target["chat_id"]), html)]):
+                row.sensitive = True
+                session.add(row)
+            print("the whistleblower is told in their chat (they asked for updates there)")
+        else:
+            print("the whistleblower cannot be told: they did not ask for updates in a chat")
+        return 0
+
+    return await _in_transaction(settings, work)
+
+
+def _esc(value: str) -> str:
+    from handlers.text import esc
+
+    return esc(value)
+
+
+async def _vault_audit(settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from storage import anon
+    from storage.models import VaultAudit
+
+    async def work(session: AsyncSession) -> int:
+        for row in (await session.scalars(select(VaultAudit).order_by(VaultAudit.id))).all():
+            print(f"{row.id:>4}  {row.at.astimezone(settings.tz):%Y-%m-%d %H:%M} WITA  {row.action:<12} {row.ticket or '—':<16} {row.operator}: {row.detail}")
+        checked, broken = await anon.verify_audit(session)
+        if broken is not None:
+            print(f"BROKEN: the chain does not hold at entry {broken} (of {checked}): the log was altered")
+            return 1
+        print(f"OK: {checked} entries, the chain holds")
+        return 0
+
+    return await _in_transaction(settings, work)

@@ -84,6 +84,7 @@ def calls_for(action: Action) -> list[tuple[int, str, dict[str, Any]]]:
     raise TypeError(action)
 
 
-def rows_for(actions: Iterable[Action]) -> list[OutboxMessage]:
-    return [OutboxMessage(chat_id=chat, method=method, payload=payload, status="pending")
+def rows_for(actions: Iterable[Action], *, sensitive: bool = False) -> list[OutboxMessage]:
+    """`sensitive`: the rows are wiped (chat id and text) once sent — a whistleblower's messages."""
+    return [OutboxMessage(chat_id=chat, method=method, payload=payload, status="pending", sensitive=sensitive)
             for action in actions for chat, method, payload in calls_for(action)]

@@ -21,10 +21,11 @@ from cases.calendar import WorkCalendar
 from handlers import router
 from handlers.actions import Action, AnswerCallback, Send
 from handlers.context import Context, HandlerConfig
+from handlers.flood import FloodGate
 from handlers.i18n import texts
 from storage import days_off
 from storage.db import Database
-from storage.models import InboxUpdate
+from storage.models import InboxUpdate, OutboxMessage, User
 from storage.repo import Repository
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class Processor:
         calendar: WorkCalendar,
         clock: Callable[[], datetime],
         on_committed: Callable[[], None],
+        on_wiped: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
         self.client = client
@@ -51,9 +53,12 @@ class Processor:
         self._calendar_loaded = -float(CALENDAR_REFRESH_SECONDS)
         self.clock = clock
         self.on_committed = on_committed
+        self.on_wiped = on_wiped
         self.postgres = db.is_postgres
         self._wake = asyncio.Event()
         self._chats: dict[int, asyncio.Task[None]] = {}
+        self.flood = FloodGate(config.flood_max_messages, config.flood_window)
+        self._sensitive = False  # whether the update being applied was a whistleblower's
 
     def wake(self) -> None:
         self._wake.set()
@@ -101,8 +106,10 @@ class Processor:
             )
             if row is None:
                 return False
+            self._sensitive = False
             done = await self._apply(session, row)
         self.on_committed()
+        self.on_wiped()  # the update's payload and sender are gone: empty them from the WAL too
         return done
 
     async def _apply(self, session: AsyncSession, row: InboxUpdate) -> bool:
@@ -118,11 +125,22 @@ class Processor:
                 return False  # stays pending; retried on the next wake
             session.add_all(rows_for(self._apology(row)))
             row.status, row.error, row.payload = "failed", f"{type(exc).__name__}: {exc}"[:2000], None
-            row.processed_at = now
+            row.processed_at, row.chat_id = now, 0
             return True
         row.status, row.processed_at, row.payload = "done", now, None
-        session.add_all(rows_for(actions))
+        row.chat_id = 0  # a processed update keeps its id (against redelivery), not who sent it
+        session.add_all(await self._rows(session, actions))
         return True
+
+    async def _rows(self, session: AsyncSession, actions: list[Action]) -> list[OutboxMessage]:
+        """Outbox rows; those to a whistleblower, or to anyone the bot keeps no row for, are
+        marked to be wiped once sent (the bot does not keep a record of people it does not know)."""
+        rows = rows_for(actions)
+        chats = {row.chat_id for row in rows}
+        known = set(await session.scalars(select(User.telegram_id).where(User.telegram_id.in_(chats)))) if chats else set()
+        for row in rows:
+            row.sensitive = self._sensitive or row.chat_id not in known
+        return rows
 
     async def _handle(self, session: AsyncSession, row: InboxUpdate, now: datetime) -> list[Action]:
         event = to_event(self.client.parse(row.payload or {}))
@@ -130,8 +148,11 @@ class Processor:
             return []
         await self._refresh_calendar(session)
         ctx = Context(repo=Repository(session), config=self.config, calendar=self.calendar, now=now,
-                      language=self.config.default_language)
-        return await router.handle(event, ctx)
+                      language=self.config.default_language, flood=self.flood)
+        try:
+            return await router.handle(event, ctx)
+        finally:
+            self._sensitive = ctx.sensitive
 
     async def _refresh_calendar(self, session: AsyncSession) -> None:
         moment = asyncio.get_running_loop().time()

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     files_dir: Path = Path("./data/files")
+    # The whistleblower channel's online keys (`aduan keys init` creates the file; keep it off backups
+    # of the database). Without it, /anonim says the channel is not available.
+    vault_key_file: Path = Path("./data/vault-keys.json")
     topics_file: Path | None = None
     verification_working_days: int = Field(default=3, ge=1, le=30)
     response_working_days: int = Field(default=5, ge=1, le=60)

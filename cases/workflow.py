@@ -23,7 +23,7 @@ from typing import Any, Literal
 from cases.calendar import WorkCalendar
 from cases.model import Maladministration, Status
 
-ActorKind = Literal["citizen", "admin", "officer", "system"]
+ActorKind = Literal["citizen", "whistleblower", "admin", "officer", "system"]
 
 CITIZEN: Literal["citizen"] = "citizen"
 AGENCY: Literal["agency"] = "agency"
@@ -66,7 +66,8 @@ class MissingReason(InvalidInput):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts. `telegram_id` is None for the system; `agency_code` is set for officers only."""
+    """Who acts. `telegram_id` is None for the system and for a whistleblower (who proves the case
+    is theirs with its token, not with an account); `agency_code` is set for officers only."""
 
     kind: ActorKind
     telegram_id: int | None = None
@@ -82,7 +83,7 @@ class CaseView:
     """The facts about one complaint that the rules need."""
 
     status: Status
-    citizen_id: int
+    citizen_id: int | None  # None: a whistleblower's case
     created_at: datetime
     verification_due: date
     agency_code: str | None = None
@@ -120,7 +121,7 @@ class Transition:
     score: int | None = None
 
 
-def new_case(citizen_id: int, created_at: datetime, policy: Policy) -> CaseView:
+def new_case(citizen_id: int | None, created_at: datetime, policy: Policy) -> CaseView:
     """A freshly submitted complaint, due for *verifikasi* `verification_days` after filing."""
     return CaseView(
         status=Status.SUBMITTED,
@@ -144,6 +145,10 @@ def _require_admin(actor: Actor) -> None:
 
 
 def _require_citizen(case: CaseView, actor: Actor) -> None:
+    if case.citizen_id is None:  # a whistleblower's case: the handler checked the token
+        if actor.kind != "whistleblower":
+            raise NotYourCase(f"{actor.kind} {actor.telegram_id} is not this case's whistleblower")
+        return
     if actor.kind != "citizen" or actor.telegram_id != case.citizen_id:
         raise NotYourCase(f"{actor.kind} {actor.telegram_id} is not this case's citizen")
 
@@ -320,7 +325,7 @@ def request_info(
 
 def reply(case: CaseView, actor: Actor, now: datetime, policy: Policy, text: str) -> Transition:
     """A thread message on an answered case, by its citizen or its agency; the status stays."""
-    if actor.kind == "citizen":
+    if actor.kind in ("citizen", "whistleblower"):
         _require_citizen(case, actor)
         action, audience = "citizen_reply", str(AGENCY)
         changes = {"citizen_replied_at": now}  # the agency's turn: the closing clock stops
@@ -415,7 +420,9 @@ def may_view(case: CaseView, actor: Actor) -> bool:
     if actor.kind in ("admin", "system"):
         return True
     if actor.kind == "citizen":
-        return actor.telegram_id == case.citizen_id
+        return case.citizen_id is not None and actor.telegram_id == case.citizen_id
+    if actor.kind == "whistleblower":
+        return case.citizen_id is None
     return (actor.kind == "officer" and case.agency_code is not None
             and actor.agency_code == case.agency_code and case.status in AGENCY_STATUSES)  # fmt: skip
 

@@ -13,7 +13,9 @@ from cases.workflow import Actor, CaseError
 from handlers import case_buttons, inputs
 from handlers.actions import Action, AnswerCallback, Button, Edit, InlineKeyboard, Send
 from handlers.cards import (
+    CardFacts,
     due_text,
+    evidence_of,
     files_of,
     maladministration_label,
     staff_card,
@@ -67,8 +69,12 @@ async def card(event: Event, ctx: Context, complaint: Complaint, heading: str | 
     agency = await ctx.repo.agency(complaint.agency_code or "")
     if agency is None or not agency.active:
         suggested = None
-    keyboard = case_buttons.admin_keyboard(complaint, allowed(ctx, complaint, actor), t, suggested)
+    keyboard = case_buttons.admin_keyboard(complaint, allowed(ctx, complaint, actor), t, suggested, _file_count(complaint, facts))
     return [Send(event.chat_id, staff_card(complaint, t, facts, heading=heading), keyboard)]
+
+
+def _file_count(complaint: Complaint, facts: CardFacts) -> int:
+    return len(facts.anon_files) if complaint.anonymous else len(complaint.report_files)
 
 
 async def new_report(ctx: Context, complaint: Complaint, admin_id: int, t: Texts) -> list[Action]:
@@ -76,8 +82,10 @@ async def new_report(ctx: Context, complaint: Complaint, admin_id: int, t: Texts
     facts = await card_facts(ctx, complaint, reporter=True)
     agency = await ctx.repo.agency(complaint.agency_code or "")
     suggested = agency.name if agency is not None and agency.active else None
-    keyboard = case_buttons.admin_keyboard(complaint, allowed(ctx, complaint, Actor("admin", admin_id)), t, suggested)
+    keyboard = case_buttons.admin_keyboard(complaint, allowed(ctx, complaint, Actor("admin", admin_id)), t, suggested, _file_count(complaint, facts))
     heading = t.gettext("🆕 <b>New report {ticket}</b>").format(ticket=complaint.ticket)
+    if complaint.anonymous:  # its files are cleaned first; the button fetches them then
+        return [Send(admin_id, staff_card(complaint, t, facts, heading=heading), keyboard)]
     actions: list[Action] = [Send(admin_id, staff_card(complaint, t, facts, heading=heading), without_files(keyboard))]
     return actions + files_of(admin_id, complaint, complaint.report_files, t)
 
@@ -102,7 +110,7 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
     if verb == "open":
         return [ack, *await card(event, ctx, complaint)]
     if verb == "files":
-        return [ack, *files_of(event.chat_id, complaint, complaint.report_files, t)]
+        return [ack, *evidence_of(event.chat_id, complaint, await card_facts(ctx, complaint, reporter=False), t)]
     may = allowed(ctx, complaint, actor)
     needs = {"rt": "verify_and_route", "ag": "verify_and_route", "agp": "verify_and_route", "rj": "reject",
              "rr": "reject", "ask": "request_info", "dup": "mark_duplicate", "cat": "classify", "cs": "classify",

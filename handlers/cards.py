@@ -11,13 +11,14 @@ from datetime import date
 
 from cases.calendar import WorkCalendar
 from cases.model import Maladministration, Status
-from handlers.actions import SendFile
+from handlers.actions import Action, Send, SendFile
 from handlers.complaint_form import class_label, privacy_label
 from handlers.i18n import Texts
 from handlers.text import CAPTION_LIMIT, esc
 from handlers.topics import TopicTree
-from storage.models import Attachment, AuditEntry, Complaint, User
+from storage.models import AnonFile, Attachment, AuditEntry, Complaint, User
 
+UPLOAD_PREFIX = "anon-file:"  # read by the dispatcher (bot.dispatcher), which uploads the bytes
 THREAD_TEXT_LIMIT = 700  # a long message is shortened in the card's thread; it was sent in full
 
 
@@ -31,6 +32,8 @@ class CardFacts:
     agency_names: dict[str, str]
     reporter: User | None = None
     thread: tuple[AuditEntry, ...] = ()
+    sealed: dict[str, object] | None = None  # a whistleblower's report, opened from the vault
+    anon_files: tuple[AnonFile, ...] = ()
 
 
 def status_label(status: str, t: Texts) -> str:
@@ -121,34 +124,52 @@ def _field(label: str, value_html: str) -> str:
 
 
 def staff_card(complaint: Complaint, t: Texts, facts: CardFacts, *, heading: str | None = None) -> str:
-    """The case as an admin or an officer sees it: content, reporter, deadline, conversation."""
-    reporter = facts.reporter
-    who = esc(reporter.display_name or "?") if reporter is not None else "?"
-    if reporter is not None and reporter.username:
-        who += f" (@{esc(reporter.username)})"
-    if complaint.phone:
-        who += f", {esc(complaint.phone)}"
+    """The case as an admin or an officer sees it: content, reporter, deadline, conversation.
+
+    A whistleblower's report shows its pseudonym, the sealed content and dates only — nothing
+    that came from their Telegram account.
+    """
     lines = [heading or f"📄 <b>{complaint.ticket}</b>"]
     lines += [
         _field(t.gettext("Status"), esc(staff_status_label(complaint.status, t))),
         _field(t.gettext("Title"), esc(complaint.title)),
-        _field(t.gettext("Type"), esc(class_label(complaint.report_class, t))),
-        _field(t.gettext("Topic"), esc(facts.topics.path_label(complaint.topic, t.language))),
     ]
+    if not complaint.anonymous:
+        lines.append(_field(t.gettext("Type"), esc(class_label(complaint.report_class, t))))
+        lines.append(_field(t.gettext("Topic"), esc(facts.topics.path_label(complaint.topic, t.language))))
     if complaint.category:
         lines.append(_field(t.gettext("Category"), esc(facts.topics.path_label(complaint.category, t.language))))
     if complaint.maladministration:
         lines.append(_field(t.gettext("Maladministration"), esc(maladministration_label(complaint.maladministration, t))))
     agency_title = t.gettext("Agency chosen by the reporter") if complaint.status == Status.SUBMITTED else t.gettext("Agency")
-    lines += [
-        _field(agency_title, esc(agency_label(complaint.agency_code, facts))),
-        _field(t.gettext("Date of event"), esc(t.date(complaint.event_date))),
-        _field(t.gettext("Location"), esc(_location(complaint, t))),
-        _field(t.gettext("Privacy"), esc(privacy_label(complaint.privacy, t))),
-        _field(t.gettext("Reporter"), who),
-        _field(t.gettext("Submitted"), esc(t.date(facts.calendar.local_date(complaint.created_at)))),
-        _field(t.gettext("Attachments"), str(len(complaint.report_files))),
-    ]
+    lines.append(_field(agency_title, esc(agency_label(complaint.agency_code, facts))))
+    if complaint.anonymous:
+        sealed = facts.sealed or {}
+        when = sealed.get("when")
+        lines += [
+            _field(t.gettext("Date of event"), esc(t.date(date.fromisoformat(str(when)))) if when else "—"),
+            _field(t.gettext("Location"), esc(t.gettext("Kecamatan {name}").format(name=sealed["place"])) if sealed.get("place") else "—"),
+            _field(t.gettext("Reporter"), esc(t.gettext("Anonymous reporter {pseudonym}").format(pseudonym=complaint.pseudonym or ""))),
+            _field(t.gettext("Submitted"), esc(t.date(facts.calendar.local_date(complaint.created_at)))),
+            _field(t.gettext("Attachments"), str(len(facts.anon_files))),
+        ]
+        description = str(sealed.get("what") or t.gettext("(sealed: the vault key is not loaded)"))
+    else:
+        reporter = facts.reporter
+        who = esc(reporter.display_name or "?") if reporter is not None else "?"
+        if reporter is not None and reporter.username:
+            who += f" (@{esc(reporter.username)})"
+        if complaint.phone:
+            who += f", {esc(complaint.phone)}"
+        lines += [
+            _field(t.gettext("Date of event"), esc(t.date(complaint.event_date))),
+            _field(t.gettext("Location"), esc(_location(complaint, t))),
+            _field(t.gettext("Privacy"), esc(privacy_label(complaint.privacy, t))),
+            _field(t.gettext("Reporter"), who),
+            _field(t.gettext("Submitted"), esc(t.date(facts.calendar.local_date(complaint.created_at)))),
+            _field(t.gettext("Attachments"), str(len(complaint.report_files))),
+        ]
+        description = complaint.description
     if complaint.reopen_count:
         lines.append(_field(t.gettext("Reopened"), str(complaint.reopen_count)))
     if complaint.rating is not None:
@@ -156,7 +177,7 @@ def staff_card(complaint: Complaint, t: Texts, facts: CardFacts, *, heading: str
     deadline = deadline_line(complaint, t, facts.today)
     if deadline:
         lines.append(deadline)
-    lines += ["", _field(t.gettext("Description"), ""), esc(complaint.description)]
+    lines += ["", _field(t.gettext("Description"), ""), esc(description)]
     conversation = thread_lines(facts.thread, t, facts, for_staff=True)
     if conversation:
         lines += ["", _field(t.gettext("Conversation"), ""), *conversation]
@@ -177,6 +198,8 @@ def citizen_card(complaint: Complaint, t: Texts, facts: CardFacts) -> str:
         lines.append(deadline)
     if complaint.rating is not None:
         lines.append(_field(t.gettext("Your rating"), "⭐" * complaint.rating))
+    if complaint.anonymous and facts.sealed:
+        lines += ["", _field(t.gettext("Your report"), ""), esc(str(facts.sealed.get("what") or ""))]
     conversation = thread_lines(facts.thread, t, facts, for_staff=False)
     if conversation:
         lines += ["", _field(t.gettext("Conversation"), ""), *conversation]
@@ -190,7 +213,7 @@ def speaker(actor: str, t: Texts, facts: CardFacts, *, for_staff: bool) -> str:
         return agency_label(rest.partition(":")[0], facts)
     if kind == "admin":
         return "Diskominfo"
-    if kind == "citizen":
+    if kind in ("citizen", "whistleblower"):
         return t.gettext("Reporter") if for_staff else t.gettext("You")
     return t.gettext("System")
 
@@ -230,4 +253,20 @@ def files_of(chat_id: int, complaint: Complaint, files: Sequence[Attachment], t:
     for n, attachment in enumerate(files, start=1):
         caption = t.gettext("Attachment {n} of {total} — {ticket}").format(n=n, total=len(files), ticket=complaint.ticket)
         actions.append(SendFile(chat_id, attachment.kind, attachment.file_id, esc(caption)[:CAPTION_LIMIT]))
+    return actions
+
+
+def evidence_of(chat_id: int, complaint: Complaint, facts: CardFacts, t: Texts) -> list[Action]:
+    """A card's files: the report's own (re-sent by file id), or a whistleblower's cleaned copies
+    (uploaded; the originals never leave). Files still being cleaned are counted, not sent."""
+    if not complaint.anonymous:
+        return list(files_of(chat_id, complaint, complaint.report_files, t))
+    ready = [f for f in facts.anon_files if f.status == "stored"]
+    actions: list[Action] = []
+    for n, item in enumerate(ready, start=1):
+        caption = t.gettext("Attachment {n} of {total} — {ticket} (hidden data removed)").format(n=n, total=len(ready), ticket=complaint.ticket)
+        actions.append(SendFile(chat_id, "photo", UPLOAD_PREFIX + item.name, esc(caption)[:CAPTION_LIMIT]))
+    waiting = sum(1 for f in facts.anon_files if f.status == "pending")
+    if waiting:
+        actions.append(Send(chat_id, t.ngettext("{n} file is still being cleaned of hidden data; try again in a minute.", "{n} files are still being cleaned of hidden data; try again in a minute.", waiting).format(n=waiting)))
     return actions

@@ -89,7 +89,11 @@ def case_list(audience: str, complaints: Sequence[Complaint]) -> list[tuple[Butt
 # -- the actions on a card ------------------------------------------------------------------------
 
 
-def admin_keyboard(complaint: Complaint, allowed: set[str], t: Texts, suggested: str | None) -> InlineKeyboard:
+def _files(complaint: Complaint, files: int | None) -> int:
+    return len(complaint.report_files) if files is None else files
+
+
+def admin_keyboard(complaint: Complaint, allowed: set[str], t: Texts, suggested: str | None, files: int | None = None) -> InlineKeyboard:
     cid = complaint.id
     lines: list[tuple[Button, ...]] = []
     if "verify_and_route" in allowed:
@@ -107,12 +111,12 @@ def admin_keyboard(complaint: Complaint, allowed: set[str], t: Texts, suggested:
         actions.append(Button(t.gettext("🏷 Category"), data("a", "cat", cid)))
         actions.append(Button(t.gettext("⚖️ Maladministration"), data("a", "mal", cid)))
     lines += rows(actions)
-    if complaint.report_files:
-        lines.append((Button(t.gettext("📎 Attachments ({n})").format(n=len(complaint.report_files)), data("a", "files", cid)),))
+    if _files(complaint, files):
+        lines.append((Button(t.gettext("📎 Attachments ({n})").format(n=_files(complaint, files)), data("a", "files", cid)),))
     return InlineKeyboard(tuple(lines))
 
 
-def officer_keyboard(complaint: Complaint, allowed: set[str], t: Texts) -> InlineKeyboard:
+def officer_keyboard(complaint: Complaint, allowed: set[str], t: Texts, files: int | None = None) -> InlineKeyboard:
     cid = complaint.id
     lines: list[tuple[Button, ...]] = []
     if "respond" in allowed:
@@ -125,8 +129,8 @@ def officer_keyboard(complaint: Complaint, allowed: set[str], t: Texts) -> Inlin
     if "not_ours" in allowed:
         actions.append(Button(t.gettext("↩️ Not our authority"), data("o", "no", cid)))
     lines += rows(actions)
-    if complaint.report_files:
-        lines.append((Button(t.gettext("📎 Attachments ({n})").format(n=len(complaint.report_files)), data("o", "files", cid)),))
+    if _files(complaint, files):
+        lines.append((Button(t.gettext("📎 Attachments ({n})").format(n=_files(complaint, files)), data("o", "files", cid)),))
     return InlineKeyboard(tuple(lines))
 
 

@@ -152,6 +152,7 @@ async def _submit(event: Event, state: dict[str, Any], result: FormResult, fctx:
     filed_on = ctx.calendar.local_date(ctx.now)
     location = answers.get("location") or {}
     agency = answers.get("agency")
+    await ctx.remember(event)  # a reporter: their name goes with the report to the officers
     complaint = new_complaint(
         ticket=await ctx.repo.next_ticket(filed_on.year),
         citizen_id=event.user_id,
@@ -244,10 +245,9 @@ def language_menu(event: Event, ctx: Context) -> list[Action]:
 async def set_language(event: Event, ctx: Context, language: str) -> list[Action]:
     if language not in ("id", "en"):
         return [AnswerCallback(event.chat_id, event.callback_id or "")]
-    user = await ctx.repo.user(event.user_id)
-    if user is not None:
-        user.language = language
-        user.language_chosen = True
+    user = await ctx.remember(event)
+    user.language = language
+    user.language_chosen = True
     ctx.language = language
     t = ctx.texts
     actions: list[Action] = [AnswerCallback(event.chat_id, event.callback_id or "")]

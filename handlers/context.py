@@ -8,10 +8,14 @@ from datetime import datetime, timedelta
 from cases.calendar import WorkCalendar
 from cases.reminders import ReminderRules
 from cases.workflow import Policy
-from handlers.i18n import Texts, texts
+from handlers.events import Event
+from handlers.flood import FloodGate
+from handlers.i18n import Texts, normalize_language, texts
 from handlers.topics import TopicTree, load_topics
 from handlers.validators import Limits
+from storage.models import User
 from storage.repo import Repository
+from storage.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class HandlerConfig:
     auto_close_working_days: int = 10
     reopen_window_working_days: int = 10
     reminder_rules: ReminderRules = field(default_factory=ReminderRules)
+    vault: Vault | None = None  # None: the whistleblower channel is not set up (aduan keys init)
     draft_ttl: timedelta = timedelta(days=7)
     resume_after: timedelta = timedelta(minutes=30)
     flood_max_messages: int = 15
@@ -42,6 +47,10 @@ class Context:
     calendar: WorkCalendar
     now: datetime
     language: str = "id"
+    flood: FloodGate | None = None
+    # Set by a whistleblower's flow: its messages are wiped from the outbox once sent, and the
+    # user's row (if any) is not touched.
+    sensitive: bool = False
 
     @property
     def texts(self) -> Texts:
@@ -49,6 +58,11 @@ class Context:
 
     def texts_for(self, language: str) -> Texts:
         return texts(language)
+
+    async def remember(self, event: Event) -> User:
+        """Keep a row for this user from now on (their reports, their role or their language need it)."""
+        language = normalize_language(event.language_code, self.config.default_language)
+        return await self.repo.remember_user(event.user_id, event.display_name, event.username, language, self.now)
 
     @property
     def policy(self) -> Policy:

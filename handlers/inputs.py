@@ -152,6 +152,8 @@ def _rejection_text(pending: PendingInput, reader: Texts) -> str:
 
 
 async def _reporter_texts(ctx: Context, complaint: Complaint) -> Texts:
+    if complaint.citizen_id is None:  # a whistleblower: their language is sealed with their identity
+        return ctx.texts_for(ctx.config.default_language)
     languages = await ctx.repo.languages_of([complaint.citizen_id])
     return ctx.texts_for(languages.get(complaint.citizen_id, complaint.language))
 

@@ -7,12 +7,14 @@ The messages are outbox rows written in the transition's transaction, so each is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from cases.model import Status
 from cases.tickets import parse_ticket
-from cases.workflow import Actor, Transition
+from cases.workflow import CITIZEN, Actor, Transition
 from handlers import case_buttons
-from handlers.actions import Action, Send
+from handlers.actions import Action, InlineKeyboard, Send
+from handlers.anon_push import push_target
 from handlers.cards import files_of, staff_card
 from handlers.context import Context
 from handlers.i18n import Texts
@@ -29,23 +31,32 @@ async def announce(ctx: Context, complaint: Complaint, transition: Transition, f
     agency = await _agency_name(ctx, complaint)
     out: list[Action] = []
 
+    reporter = await _citizen(ctx, complaint) if CITIZEN in transition.notify else None
+
+    def tell(html: str, keyboard: InlineKeyboard | None = None) -> None:
+        if reporter is not None:
+            t, chat = reporter
+            out.append(replace(_for_reporter(complaint, html, keyboard, t), chat_id=chat))
+
     if action == "verify_and_route":
-        t, chat = await _citizen(ctx, complaint)
-        due = esc(t.date(complaint.response_due)) if complaint.response_due else "—"
-        out.append(Send(chat, t.gettext("✅ Your report {ticket} has been verified and passed to <b>{agency}</b>, which must follow it up by <b>{due}</b>. You will hear from them here.").format(ticket=complaint.ticket, agency=esc(agency), due=due)))
+        if reporter is not None:
+            t = reporter[0]
+            due = esc(t.date(complaint.response_due)) if complaint.response_due else "—"
+            tell(t.gettext("✅ Your report {ticket} has been verified and passed to <b>{agency}</b>, which must follow it up by <b>{due}</b>. You will hear from them here.").format(ticket=complaint.ticket, agency=esc(agency), due=due))
         out += await _new_case_for_agency(ctx, complaint, agency)
     elif action == "reject":
-        t, chat = await _citizen(ctx, complaint)
-        out.append(Send(chat, t.gettext("❌ Your report {ticket} cannot be followed up.\n<b>Reason:</b> {reason}\n\nYou can make a new report with /lapor.").format(ticket=complaint.ticket, reason=text)))
+        if reporter is not None:
+            tell(reporter[0].gettext("❌ Your report {ticket} cannot be followed up.\n<b>Reason:</b> {reason}\n\nYou can make a new report with /lapor.").format(ticket=complaint.ticket, reason=text))
     elif action == "mark_duplicate":
-        t, chat = await _citizen(ctx, complaint)
-        other = parse_ticket((transition.reason or "").split()[-1]) or "—"
-        out.append(Send(chat, t.gettext("ℹ️ Your report {ticket} is about the same matter as report {other}, which is already being handled, so the two were merged. Thank you for reporting.").format(ticket=complaint.ticket, other=other)))
+        if reporter is not None:
+            other = parse_ticket((transition.reason or "").split()[-1]) or "—"
+            tell(reporter[0].gettext("ℹ️ Your report {ticket} is about the same matter as report {other}, which is already being handled, so the two were merged. Thank you for reporting.").format(ticket=complaint.ticket, other=other))
     elif action in ("request_info", "agency_request_info"):
-        t, chat = await _citizen(ctx, complaint)
-        who = "Diskominfo" if action == "request_info" else agency
-        html = t.gettext("❓ <b>{who}</b> needs more information about your report {ticket}:\n\n<i>{question}</i>\n\nPress <b>Answer</b> and write it (you may add photos). The deadline waits for your answer.").format(who=esc(who), ticket=complaint.ticket, question=text)
-        out.append(Send(chat, html, case_buttons.citizen_keyboard(complaint, {"answer_info"}, t)))
+        if reporter is not None:
+            t = reporter[0]
+            who = "Diskominfo" if action == "request_info" else agency
+            html = t.gettext("❓ <b>{who}</b> needs more information about your report {ticket}:\n\n<i>{question}</i>\n\nPress <b>Answer</b> and write it (you may add photos). The deadline waits for your answer.").format(who=esc(who), ticket=complaint.ticket, question=text)
+            tell(html, case_buttons.citizen_keyboard(complaint, {"answer_info"}, t))
     elif action == "answer_info":
         html = "📩 " + "{head}\n\n{text}"
         staff_ids = await admin_ids(ctx) if transition.to_status == Status.SUBMITTED else await _officer_ids(ctx, complaint)
@@ -54,8 +65,8 @@ async def announce(ctx: Context, complaint: Complaint, transition: Transition, f
             head = t.gettext("<b>The reporter answered your question about {ticket}:</b>").format(ticket=complaint.ticket)
             out.append(Send(chat, html.format(head=head, text=text), case_buttons.open_button(audience, complaint, t)))
             out += files_of(chat, complaint, files, t)
-    elif action in ("respond", "agency_reply"):
-        t, chat = await _citizen(ctx, complaint)
+    elif action in ("respond", "agency_reply") and reporter is not None:
+        t, chat = reporter
         if action == "respond":
             head = t.gettext("📬 <b>{agency} answered your report {ticket}:</b>")
             tail = t.gettext("If you are satisfied, please rate the answer. If not, reply or reopen the report within {days} working days.").format(days=ctx.config.reopen_window_working_days)
@@ -63,9 +74,9 @@ async def announce(ctx: Context, complaint: Complaint, transition: Transition, f
             head = t.gettext("💬 <b>{agency} replied about your report {ticket}:</b>")
             tail = ""
         html = head.format(agency=esc(agency), ticket=complaint.ticket) + "\n\n" + text + (f"\n\n{esc(tail)}" if tail else "")
-        keyboard = case_buttons.citizen_keyboard(complaint, allowed(ctx, complaint, as_citizen(complaint.citizen_id)), t)
+        keyboard = None if complaint.citizen_id is None else case_buttons.citizen_keyboard(complaint, allowed(ctx, complaint, as_citizen(complaint.citizen_id)), t)
         out += files_of(chat, complaint, files, t)
-        out.append(Send(chat, html, keyboard))  # the buttons last, below the files
+        tell(html, keyboard)  # the buttons last, below the files
     elif action == "citizen_reply":
         for chat, t in await _each(ctx, await _officer_ids(ctx, complaint)):
             html = t.gettext("💬 <b>The reporter replied about {ticket}:</b>").format(ticket=complaint.ticket) + "\n\n" + text
@@ -91,8 +102,8 @@ async def announce(ctx: Context, complaint: Complaint, transition: Transition, f
                 html += "\n\n" + t.gettext("Comment:") + " " + text
             out.append(Send(chat, html))
     elif action == "auto_close":
-        t, chat = await _citizen(ctx, complaint)
-        out.append(Send(chat, t.gettext("🔒 Your report {ticket} is closed: the answer got no reply for {days} working days. Thank you for reporting.").format(ticket=complaint.ticket, days=ctx.config.auto_close_working_days)))
+        if reporter is not None:
+            tell(reporter[0].gettext("🔒 Your report {ticket} is closed: the answer got no reply for {days} working days. Thank you for reporting.").format(ticket=complaint.ticket, days=ctx.config.auto_close_working_days))
         for chat, t in await _each(ctx, await _officer_ids(ctx, complaint)):
             out.append(Send(chat, t.gettext("🔒 {ticket} was closed: the reporter did not reply to the answer.").format(ticket=complaint.ticket)))
     return out
@@ -108,6 +119,10 @@ async def _new_case_for_agency(ctx: Context, complaint: Complaint, agency: str) 
     for chat, t in await _each(ctx, officers):
         heading = t.gettext("📥 <b>New case for {agency}: {ticket}</b>").format(agency=esc(agency), ticket=complaint.ticket)
         may = allowed(ctx, complaint, Actor("officer", chat, complaint.agency_code))
+        if complaint.anonymous:  # cleaned copies are uploaded on request, with the button
+            keyboard = case_buttons.officer_keyboard(complaint, may, t, len(facts.anon_files))
+            out.append(Send(chat, staff_card(complaint, t, facts, heading=heading), keyboard))
+            continue
         keyboard = case_buttons.officer_keyboard(complaint, may, t)
         out.append(Send(chat, staff_card(complaint, t, facts, heading=heading), case_buttons.without_files(keyboard)))
         out += files_of(chat, complaint, complaint.report_files, t)
@@ -132,6 +147,17 @@ async def _each(ctx: Context, ids: Sequence[int]) -> list[tuple[int, Texts]]:
     return [(i, ctx.texts_for(languages.get(i, ctx.config.default_language))) for i in ids]
 
 
-async def _citizen(ctx: Context, complaint: Complaint) -> tuple[Texts, int]:
+async def _citizen(ctx: Context, complaint: Complaint) -> tuple[Texts, int] | None:
+    """The reporter's chat and language; for a whistleblower, the chat they opted in from, if any."""
+    if complaint.citizen_id is None:
+        target = await push_target(ctx, complaint)
+        return (ctx.texts_for(target[1]), target[0]) if target is not None else None
     languages = await ctx.repo.languages_of([complaint.citizen_id])
     return ctx.texts_for(languages.get(complaint.citizen_id, complaint.language)), complaint.citizen_id
+
+
+def _for_reporter(complaint: Complaint, html: str, keyboard: InlineKeyboard | None, t: Texts) -> Send:
+    """A whistleblower acts with their token, not with buttons in this chat."""
+    if complaint.anonymous:
+        return Send(0, html + "\n\n" + esc(t.gettext("To answer or see more, send /lacak and your token.")))
+    return Send(0, html, keyboard)

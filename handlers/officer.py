@@ -10,7 +10,7 @@ from cases.model import Status
 from cases.workflow import Actor, may_view
 from handlers import case_buttons, inputs
 from handlers.actions import Action, AnswerCallback, Edit, InlineKeyboard, Send
-from handlers.cards import due_text, files_of, staff_card, staff_status_label
+from handlers.cards import due_text, evidence_of, staff_card, staff_status_label
 from handlers.case_buttons import PAGE_SIZE, Press, page_of, pager
 from handlers.casework import alert, invalid_button, load_case, stale, unavailable
 from handlers.context import Context
@@ -28,6 +28,7 @@ async def join(event: Event, ctx: Context, payload: str) -> list[Action]:
     t = ctx.texts
     try:
         officer = await redeem_invite(ctx.repo.session, payload, event.user_id, ctx.now)
+        await ctx.remember(event)
     except InviteUsed:
         return [Send(event.chat_id, t.gettext("This invitation link has already been used. Please ask a Diskominfo admin for a new one."))]
     except InviteExpired:
@@ -75,7 +76,8 @@ async def queue(event: Event, ctx: Context, page: int = 0) -> list[Action]:
 async def card(event: Event, ctx: Context, complaint: Complaint, actor: Actor) -> list[Action]:
     t = ctx.texts
     facts = await card_facts(ctx, complaint, reporter=True)
-    keyboard = case_buttons.officer_keyboard(complaint, allowed(ctx, complaint, actor), t)
+    files = len(facts.anon_files) if complaint.anonymous else None
+    keyboard = case_buttons.officer_keyboard(complaint, allowed(ctx, complaint, actor), t, files)
     return [Send(event.chat_id, staff_card(complaint, t, facts), keyboard)]
 
 
@@ -94,7 +96,7 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
     if press.verb == "open":
         return [ack, *await card(event, ctx, complaint, actor)]
     if press.verb == "files":
-        return [ack, *files_of(event.chat_id, complaint, complaint.report_files, t)]
+        return [ack, *evidence_of(event.chat_id, complaint, await card_facts(ctx, complaint, reporter=False), t)]
     kind, needs = {"re": ("respond", "respond"), "rp": ("o_reply", "reply"), "ask": ("o_ask", "request_info"),
                    "no": ("not_ours", "not_ours")}.get(press.verb, (None, None))  # fmt: skip
     if kind is None or needs is None:

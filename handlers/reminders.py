@@ -15,6 +15,7 @@ from cases.reminders import ADMINS, CITIZEN, HEAD, Due, Kind, due_for, may_remin
 from cases.workflow import Actor, CaseError
 from handlers import case_buttons
 from handlers.actions import Action, Button, InlineKeyboard, Send
+from handlers.anon_push import push_target
 from handlers.cards import due_text
 from handlers.casework import perform
 from handlers.context import Context
@@ -66,6 +67,9 @@ async def _recipients(ctx: Context, due: Due, complaint: Complaint, admins: list
     if due.tier == ADMINS:
         return admins
     if due.tier == CITIZEN:
+        if complaint.citizen_id is None:
+            target = await push_target(ctx, complaint)
+            return [target[0]] if target is not None else []
         return [complaint.citizen_id]
     if complaint.agency_code is None:
         return []

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from cases.tickets import parse_ticket
 from cases.workflow import may_view
-from handlers import admin, case_buttons, citizen, citizen_cases, inputs, officer
+from handlers import admin, case_buttons, citizen, citizen_cases, inputs, officer, whistleblower
 from handlers.actions import Action, AnswerCallback, Send
 from handlers.complaint_form import COMPLAINT_FORM
 from handlers.context import Context
 from handlers.events import Event
+from handlers.flood import Verdict
 from handlers.i18n import normalize_language
 from handlers.staff import as_admin, as_officer
 from handlers.text import esc
 from storage.cases import case_view
-from storage.models import User
 
 STAFF_COMMANDS = ("antrian", "undang", "tugas", "kasus")
 
@@ -25,38 +25,35 @@ STAFF_COMMANDS = ("antrian", "undang", "tugas", "kasus")
 async def handle(event: Event, ctx: Context) -> list[Action]:
     if not event.is_private:
         return await _group(event, ctx)
-    user = await ctx.repo.touch_user(
-        event.user_id,
-        event.display_name,
-        event.username,
-        normalize_language(event.language_code, ctx.config.default_language),
-        ctx.now,
-    )
-    if not user.language_chosen:
-        user.language = normalize_language(event.language_code, ctx.config.default_language)
-    ctx.language = user.language
-    if _flooding(user, ctx):
-        if user.flood_warned:
-            return [AnswerCallback(event.chat_id, event.callback_id)] if event.callback_id else []
-        user.flood_warned = True
+    # A user row is kept only for people the bot must remember (reporters, staff, a chosen
+    # language); writing to the bot alone leaves none, so a whistleblower leaves no trace here.
+    user = await ctx.repo.user(event.user_id)
+    if user is None and await _is_staff(event, ctx):
+        user = await ctx.remember(event)
+    chosen = user is not None and user.language_chosen
+    ctx.language = user.language if user is not None and chosen else normalize_language(event.language_code, ctx.config.default_language)
+    verdict = ctx.flood.check(event.user_id, ctx.now) if ctx.flood is not None else Verdict.PASS
+    if verdict is not Verdict.PASS:
         actions: list[Action] = [AnswerCallback(event.chat_id, event.callback_id)] if event.callback_id else []
+        if verdict is Verdict.DROP:
+            return actions
         return actions + [Send(event.chat_id, ctx.texts.gettext("⏳ You are sending messages very fast. I will ignore messages for a few seconds; then please continue, one answer at a time."))]
-    if event.is_callback:
-        return await _callback(event, ctx)
-    if event.command is not None:
-        return await _command(event, ctx)
-    return await _message(event, ctx)
+    whistle = await whistleblower.route(event, ctx)
+    if whistle is not None:
+        actions = whistle
+    elif event.is_callback:
+        actions = await _callback(event, ctx)
+    elif event.command is not None:
+        actions = await _command(event, ctx)
+    else:
+        actions = await _message(event, ctx)
+    if user is not None and not ctx.sensitive:  # a whistleblower's activity leaves no timestamp
+        ctx.repo.seen(user, event.display_name, event.username, ctx.now)
+    return actions
 
 
-def _flooding(user: User, ctx: Context) -> bool:
-    """Count messages in a fixed window; beyond the limit they get no answer until it passes."""
-    window = ctx.config.flood_window
-    if user.flood_window_start is None or ctx.now - user.flood_window_start >= window:
-        user.flood_window_start = ctx.now
-        user.flood_count = 0
-        user.flood_warned = False
-    user.flood_count += 1
-    return user.flood_count > ctx.config.flood_max_messages
+async def _is_staff(event: Event, ctx: Context) -> bool:
+    return await as_admin(ctx, event.user_id) is not None or await as_officer(ctx, event.user_id) is not None
 
 
 async def _group(event: Event, ctx: Context) -> list[Action]:

@@ -10,8 +10,8 @@ from cases import workflow
 from cases.workflow import Actor
 from handlers.cards import CardFacts
 from handlers.context import Context
-from storage import cases, roles
-from storage.models import Complaint
+from storage import anon, cases, roles
+from storage.models import AnonFile, Complaint
 
 
 async def admin_ids(ctx: Context) -> list[int]:
@@ -55,8 +55,19 @@ async def agency_names(ctx: Context) -> dict[str, str]:
 
 
 async def card_facts(ctx: Context, complaint: Complaint, *, reporter: bool) -> CardFacts:
-    """Facts for a card; the reporter's user row only for staff cards that show it."""
-    user = await ctx.repo.user(complaint.citizen_id) if reporter else None
+    """Facts for a card; the reporter's user row only for staff cards that show it. A whistleblower's
+    report is opened from the vault here, for display only."""
+    user = await ctx.repo.user(complaint.citizen_id) if reporter and complaint.citizen_id is not None else None
     thread = await cases.thread(ctx.repo.session, complaint)
+    sealed: dict[str, object] | None = None
+    files: tuple[AnonFile, ...] = ()
+    if complaint.anonymous:
+        report = await anon.report(ctx.repo.session, complaint.id)
+        vault = ctx.config.vault
+        if report is not None and vault is not None:
+            opened = vault.open_json(report.content, f"report:{complaint.id}")
+            sealed = opened if isinstance(opened, dict) else None
+        files = tuple(await anon.files_of(ctx.repo.session, complaint.id))
     return CardFacts(calendar=ctx.calendar, today=ctx.calendar.local_date(ctx.now), topics=ctx.config.topics,
-                     agency_names=await agency_names(ctx), reporter=user, thread=tuple(thread))  # fmt: skip
+                     agency_names=await agency_names(ctx), reporter=user, thread=tuple(thread),
+                     sealed=sealed, anon_files=files)  # fmt: skip

@@ -32,8 +32,8 @@ def case_view(complaint: Complaint) -> CaseView:
 
 def actor_label(actor: Actor) -> str:
     """How the audit log names an actor: role, then id (and agency for officers)."""
-    if actor.kind == "system":
-        return "system"
+    if actor.kind in ("system", "whistleblower"):
+        return actor.kind
     if actor.kind == "officer":
         return f"officer:{actor.agency_code}:{actor.telegram_id}"
     return f"{actor.kind}:{actor.telegram_id}"

@@ -42,6 +42,9 @@ def create_engine(url: str, *, reader: bool = False) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted or overwritten data is zeroed in the file, not left in free pages (a wiped
+        # whistleblower chat id must not linger; see checkpoint_truncate for the WAL).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
         # We issue BEGIN ourselves (below): the driver's implicit, deferred BEGIN would let a
         # read-then-write transaction fail with "database is locked" instead of waiting.
@@ -54,6 +57,21 @@ def create_engine(url: str, *, reader: bool = False) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine
+
+
+async def checkpoint_truncate(engine: AsyncEngine) -> None:
+    """SQLite: copy the WAL into the database and empty it, so old page versions (with data since
+    wiped) do not stay in the -wal file. A no-op elsewhere."""
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:
+        # On the driver's connection: outside the BEGIN IMMEDIATE our engine issues, where a
+        # checkpoint is refused.
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await cursor.close()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

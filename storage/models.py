@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -88,6 +89,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     result_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A message to a whistleblower: once sent (or given up), its chat id and text are wiped.
+    sensitive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
 
     __table_args__ = (Index("ix_outbox_pending", "status", "chat_id", "id"),)
 
@@ -154,7 +157,8 @@ class Complaint(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     ticket: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
-    citizen_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.telegram_id"), nullable=False)
+    # None for a whistleblower's report: their identity is only in the sealed record (AnonReport).
+    citizen_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.telegram_id"), nullable=True)
     # The update that submitted it: a redelivered or replayed update cannot file it twice.
     source_update_id: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
     report_class: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -182,6 +186,8 @@ class Complaint(Base):
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rating_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     citizen_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    pseudonym: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # Set by an admin: a top-level topic code and one of the Ombudsman's ten forms.
     category: Mapped[str | None] = mapped_column(String(32), nullable=True)
     maladministration: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -328,3 +334,86 @@ class Reminder(Base):
     day: Mapped[date] = mapped_column(Date, nullable=False)
     recipients: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class AnonReport(Base):
+    """The sealed parts of a whistleblower's report (storage.vault).
+
+    `content` (what happened, the unit, the place, the evidence) and `push` (the chat id for pushed
+    updates, if they asked) are sealed with the online vault key; `identity` is sealed to the
+    offline disclosure key and cannot be opened on the server.
+    """
+
+    __tablename__ = "anon_reports"
+
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), primary_key=True, autoincrement=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    identity: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    push: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    push_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AnonFile(Base):
+    """A whistleblower's evidence file. `ref` (Telegram's file id, sealed) is fetched once; the
+    bytes are stored stripped of metadata and sealed (FILES_DIR/anon/<name>.bin), and officers get
+    that copy uploaded, never the original."""
+
+    __tablename__ = "anon_files"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    ref: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit_log.id"), nullable=True)
+
+
+class AnonToken(Base):
+    """A follow-up token: its lookup id and the salted hash of its secret (cases.tokens)."""
+
+    __tablename__ = "anon_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), nullable=False, index=True)
+    lookup: Mapped[str] = mapped_column(String(8), nullable=False, unique=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    digest: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class AnonAttempt(Base):
+    """Failed token guesses in the current window, per sender (a keyed hash) or per lookup id."""
+
+    __tablename__ = "anon_attempts"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class AnonDraft(Base):
+    """A whistleblower's unfinished form or pending answer: keyed by a keyed hash of the user, sealed."""
+
+    __tablename__ = "anon_drafts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class VaultAudit(Base):
+    """Disclosures and key operations, hash-chained: each row's hash covers the previous one."""
+
+    __tablename__ = "vault_audit"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    ticket: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    operator: Mapped[str] = mapped_column(String(200), nullable=False)
+    detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)

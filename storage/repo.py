@@ -30,20 +30,23 @@ class Repository:
 
     # -- users --------------------------------------------------------------------------------
 
-    async def touch_user(self, telegram_id: int, display_name: str, username: str | None, language: str, now: datetime) -> User:
+    async def remember_user(self, telegram_id: int, display_name: str, username: str | None, language: str,
+                            now: datetime) -> User:
+        """The user's row, created if need be (a reporter, an officer, an admin, a chosen language)."""
         user = await self.session.get(User, telegram_id)
         if user is None:
             user = User(telegram_id=telegram_id, display_name=display_name[:200], username=username,
-                        language=language, created_at=now, last_seen_at=now)
+                        language=language, created_at=now, last_seen_at=now)  # fmt: skip
             self.session.add(user)
             await self.session.flush()
-            return user
+        return user
+
+    def seen(self, user: User, display_name: str, username: str | None, now: datetime) -> None:
         user.display_name = display_name[:200]
         user.username = username
         user.last_seen_at = now
         if user.blocked_at is not None:
             user.blocked_at = None  # they wrote to us, so they unblocked the bot
-        return user
 
     async def user(self, telegram_id: int) -> User | None:
         return await self.session.get(User, telegram_id)

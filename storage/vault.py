@@ -23,6 +23,7 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +94,7 @@ class Vault:
 
     # -- sealing to the offline disclosure key ----------------------------------------------------
 
-    def seal_identity(self, identity: dict[str, object]) -> bytes:
+    def seal_identity(self, identity: Mapping[str, object]) -> bytes:
         ephemeral = X25519PrivateKey.generate()
         shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(self.disclosure_public))
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(shared)

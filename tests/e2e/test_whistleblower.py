@@ -1,0 +1,173 @@
+"""The whistleblower channel end to end, then a search for the whistleblower's identity everywhere
+an attacker could look: the database file and its WAL (or every PostgreSQL table), the bot's log,
+and every message the bot sent to anyone else."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from storage import vault as vaults
+from tests.e2e.chat import Chat
+from tests.e2e.harness import query, wait_until
+from tests.e2e.test_case_lifecycle import join
+
+USER_ID = 864_209_753
+USERNAME = "saksi_rahasia_88"
+LAST_NAME = "Saksimatakukar"
+TOKEN_SHAPE = re.compile(r"(?:[0-9A-HJKMNP-TV-Z]{4}-){6}[0-9A-HJKMNP-TV-Z]{4}")
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> tuple[Path, Path]:
+    vault, private = vaults.create()
+    key_file, private_file = tmp_path / "vault-keys.json", tmp_path / "disclosure.txt"
+    vaults.save(vault, key_file)
+    private_file.write_text(private[0])
+    return key_file, private_file
+
+
+@pytest.fixture
+def bot_env(keys: tuple[Path, Path]) -> dict[str, str]:
+    return {"VAULT_KEY_FILE": str(keys[0]), "FLOOD_MAX_MESSAGES": "200"}
+
+
+def photo_with_gps() -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "KameraRahasia"  # camera make
+    exif[0x8825] = {1: "S", 2: (0.0, 25.0, 19.0), 3: "E", 4: (116.0, 59.0, 7.0)}  # GPS: Tenggarong
+    buffer = io.BytesIO()
+    Image.new("RGB", (80, 60), (200, 40, 40)).save(buffer, "JPEG", exif=exif.tobytes())
+    assert Image.open(io.BytesIO(buffer.getvalue())).getexif().get_ifd(0x8825), "the fixture carries GPS"
+    return buffer.getvalue()
+
+
+def token_in(message) -> str:  # type: ignore[no-untyped-def]
+    found = TOKEN_SHAPE.search(message.text or "")
+    assert found, message.text
+    return found.group(0)
+
+
+def test_an_anonymous_report_is_made_answered_and_followed_without_a_trace(emulator, bot, admin, database_url, tmp_path):
+    officer = join(emulator, database_url, "DPU", "Petugas PU", "id")
+    wb = Chat(emulator.user(first_name="Rahasia", last_name=LAST_NAME, username=USERNAME, language_code="en", user_id=USER_ID), timeout=30)
+    boss = Chat(admin, timeout=30)
+
+    wb.say("/start")
+    wb.expect("Kanal Aduan")
+    wb.say("/anonim")
+    intro = wb.expect("Anonymous report")
+    assert "Telegram itself sees" in intro.text
+    wb.press("Continue")
+    wb.say("pekerjaan umum")
+    wb.press("Pekerjaan Umum")
+    wb.say("Petugas loket meminta uang Rp 500.000 untuk izin, tanpa kuitansi resmi <script>.")
+    wb.press("Yesterday")
+    wb.press("Tenggarong")
+    wb.user.send_document(photo_with_gps(), file_name="bukti.jpg", mime_type="image/jpeg")
+    wb.expect("1 of 5")
+    wb.press("Done")
+    wb.press("Send report")
+    received = wb.expect("anonymous report")
+    ticket = re.search(r"KKR-\d{4}-\d{6}", received.text).group(0)  # type: ignore[union-attr]
+    token_message = wb.expect("Your token")
+    first = token_in(token_message)
+    wb.press("I saved it")
+    wb.expect("Deleted")
+    wait_until(lambda: next(m for m in wb.user.messages() if m.message_id == token_message.message_id).deleted, message="the token message deleted")
+
+    # Diskominfo sees a pseudonym and the content, never the account.
+    card = boss.expect(f"Laporan baru {ticket}")
+    assert "Pelapor anonim #" in card.text and "meminta uang" in card.text and "<script>" in card.text
+    boss.press("Verifikasi dan teruskan ke Dinas Pekerjaan Umum")
+    boss.expect("Periksa sebelum mengirim")
+    boss.press("Teruskan")
+    officer_card = officer.expect(f"Laporan baru untuk Dinas Pekerjaan Umum: {ticket}")
+    assert "meminta uang" in officer_card.text
+
+    # The evidence reaches the officer cleaned: uploaded anew, no EXIF, no GPS.
+    wait_until(lambda: query(database_url, "SELECT status FROM anon_files") == [("stored",)], message="evidence cleaned")
+    officer.press("Lampiran")
+    wait_until(lambda: any(m.kind == "photo" for m in officer.user.messages()), message="the cleaned photo")
+    photo = next(m for m in officer.user.messages() if m.kind == "photo")
+    cleaned = Image.open(io.BytesIO(emulator.file_bytes(photo.file_id)))
+    assert not cleaned.getexif() and b"KameraRahasia" not in emulator.file_bytes(photo.file_id)
+    assert not emulator.calls_of("forwardMessage") and not emulator.calls_of("copyMessage")
+
+    # The agency asks; the whistleblower follows with the token from the same account.
+    officer.press("Tanya pelapor")
+    officer.say("Di loket nomor berapa?")
+    officer.press("Kirim pertanyaan")
+    wait_until(lambda: query(database_url, "SELECT status FROM complaints") == [("agency_info_req",)], message="asked")
+    wb.say(f"/lacak {first.lower()}")
+    view = wb.expect("Di loket nomor berapa?")
+    assert ticket in view.text
+    second = token_in(wb.expect("Your new token"))
+    assert second != first
+    wb.press("Answer")
+    wb.say(f"Loket 3. Token saya {first}")  # a token in an answer is refused
+    wb.expect("contains your token")
+    wb.say("Loket 3, hari Senin pagi.")
+    wb.expect("Loket 3, hari Senin pagi.")
+    wb.press("Send")
+    wait_until(lambda: query(database_url, "SELECT status FROM complaints") == [("verified",)], message="answered")
+    assert "Loket 3" in officer.expect("Pelapor telah menjawab").text
+
+    # Guessing: one account's wrong tokens throttle that account only, never the reporter.
+    guesser = Chat(emulator.user(first_name="Penebak", language_code="en"), timeout=30)
+    for _ in range(5):
+        guesser.say("/lacak ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345")
+        guesser.expect("not known")
+    guesser.say("/lacak ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345")
+    guesser.expect("Too many wrong tokens")
+    other_phone = Chat(emulator.user(first_name="HP lain", language_code="en"), timeout=30)
+    other_phone.say(f"/lacak {second}")  # the reporter, from another account
+    third = token_in(other_phone.expect("Your new token"))
+    other_phone.press("Send me updates in this chat")
+    other_phone.expect("status updates")
+
+    # The agency answers: the opted-in chat hears of it, without buttons to press.
+    officer.say(f"/kasus {ticket}")
+    officer.press("Jawab pelapor")
+    officer.say("Petugas loket sudah kami periksa & diberi sanksi.")
+    officer.press("Kirim jawaban")
+    pushed = other_phone.expect("answered your report")
+    assert "diberi sanksi" in pushed.text and "/lacak" in pushed.text and not pushed.buttons
+
+    # Someone presents a used token: the anonymous thread locks and Diskominfo is told.
+    guesser2 = Chat(emulator.user(first_name="Orang lain", language_code="en"), timeout=30)
+    guesser2.say(f"/lacak {second}")
+    guesser2.expect("already used")
+    assert ticket in boss.expect("Token lama").text
+    other_phone.say(f"/lacak {third}")
+    other_phone.expect("locked")
+    other_phone.say("/lupakan")
+    other_phone.expect("no more updates")
+    assert query(database_url, "SELECT push, push_index FROM anon_reports") == [(None, None)]
+
+    # Nothing of the whistleblower anywhere an attacker could look.
+    bot.stop()
+    needles_text = [str(USER_ID), USERNAME, LAST_NAME]
+    log = bot.log()
+    assert not [n for n in needles_text if n in log], "the log names the whistleblower"
+    for call in emulator.calls:
+        if str(call.params.get("chat_id")) == str(USER_ID):
+            continue
+        carried = " ".join(str(call.params.get(k, "")) for k in ("text", "caption"))
+        assert not [n for n in needles_text if n in carried], (call.method, carried[:200])
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.split("///", 1)[1])
+        for file in (path, path.with_name(path.name + "-wal")):
+            if file.exists():
+                raw = file.read_bytes()
+                assert not [n for n in needles_text if n.encode() in raw], f"{file.name} holds the whistleblower's identity"
+                assert USER_ID.to_bytes(4, "big") not in raw, f"{file.name} holds the whistleblower's id as an integer"
+    else:
+        tables = [row[0] for row in query(database_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        for table in tables:
+            dump = " ".join(str(row) for row in query(database_url, f'SELECT t::text FROM "{table}" t'))
+            assert not [n for n in needles_text if n in dump], f"table {table} holds the whistleblower's identity"
