@@ -25,7 +25,7 @@ from handlers.flood import FloodGate
 from handlers.i18n import texts
 from storage import days_off
 from storage.db import Database
-from storage.models import InboxUpdate, OutboxMessage, User
+from storage.models import Admin, InboxUpdate, OutboxMessage, User
 from storage.repo import Repository
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,11 @@ class Processor:
         """Outbox rows; those to a whistleblower, or to anyone the bot keeps no row for, are
         marked to be wiped once sent (the bot does not keep a record of people it does not know)."""
         rows = rows_for(actions)
-        chats = {row.chat_id for row in rows}
-        known = set(await session.scalars(select(User.telegram_id).where(User.telegram_id.in_(chats)))) if chats else set()
+        chats = {row.chat_id for row in rows} - set(self.config.admin_ids)
+        known = set(self.config.admin_ids)
+        if chats:
+            known |= set(await session.scalars(select(User.telegram_id).where(User.telegram_id.in_(chats))))
+            known |= set(await session.scalars(select(Admin.telegram_id).where(Admin.telegram_id.in_(chats))))
         for row in rows:
             row.sensitive = self._sensitive or row.chat_id not in known
         return rows

@@ -34,6 +34,8 @@ def seed_case(database_url: str, citizen_id: int, n: int, agency: str | None, ve
         try:
             async with db.write() as session, session.begin():
                 repo = Repository(session)
+                # A reporter: the bot keeps their row from their first report on.
+                await repo.remember_user(citizen_id, "Warga", None, "id", now)
                 complaint = await repo.add_complaint(new_complaint(
                     ticket=await repo.next_ticket(now.year), citizen_id=citizen_id, source_update_id=-n,
                     report_class="pengaduan", topic="infra.jalan", agency_code=agency or suggested, title=f"Rahasia kasus {n}",
