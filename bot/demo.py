@@ -25,6 +25,7 @@ from bot.settings import Settings
 DEMO_TOKEN = "100000001:TEST-offline-demo-token"
 DEMO_ADMIN_ID = 900_000_001
 DEMO_DATABASE = "sqlite+aiosqlite:///./data/demo.sqlite3"
+DEMO_VAULT = Path("data/demo-vault-keys.json")
 HELP = """Ketik seperti di Telegram. Perintah demo:
   angka (mis. 1)   tekan tombol bernomor itu pada pesan terakhir (atau ketik labelnya)
   :foto [BERKAS]   kirim foto (tanpa berkas: foto contoh)
@@ -147,6 +148,18 @@ class TerminalChat:
         return True
 
 
+def _demo_vault() -> None:
+    """The demo's whistleblower vault, so /anonim works offline. Its disclosure key sits beside it,
+    which a real deployment must never do (see `aduan keys init`)."""
+    if DEMO_VAULT.exists():
+        return
+    from storage import vault as vaults
+
+    vault, private = vaults.create()
+    vaults.save(vault, DEMO_VAULT)
+    DEMO_VAULT.with_name("demo-disclosure-key.txt").write_text(private[0])
+
+
 def run_demo(settings: Settings, database_url: str | None = None) -> int:
     emulator_module = _emulator_module()
     emulator = emulator_module.BotApiEmulator(token=DEMO_TOKEN, bot_username="kanal_aduan_demo_bot")
@@ -157,8 +170,10 @@ def run_demo(settings: Settings, database_url: str | None = None) -> int:
         "database_url": database_url or (settings.database_url if settings.database_url != Settings.model_fields["database_url"].default else DEMO_DATABASE),
         "admin_telegram_ids": (DEMO_ADMIN_ID,),
         "polling_timeout_seconds": 1,
+        "vault_key_file": DEMO_VAULT,
     })  # fmt: skip
     Path("data").mkdir(exist_ok=True)
+    _demo_vault()
     logging.basicConfig(filename="data/demo.log", level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot import logs
 

@@ -74,6 +74,10 @@ def help_text(event: Event, ctx: Context) -> list[Action]:
         "/batal — cancel the report you are writing\n"
         "/bahasa — Bahasa Indonesia / English\n"
         "/bantuan — this help\n\n"
+        "<b>Anonymous (whistleblowing)</b>\n"
+        "/anonim — report wrongdoing without giving your identity\n"
+        "/lacak <i>token</i> — follow an anonymous report\n"
+        "/lupakan — stop updates about anonymous reports in this chat\n\n"
         "In the form you can always press <b>Back</b> or <b>Cancel</b>. Your draft is saved after every answer, so you can continue later."
     )
     return [Send(event.chat_id, html, main_menu(t))]

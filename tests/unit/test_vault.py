@@ -111,3 +111,31 @@ def test_a_damaged_or_missing_key_file_says_so(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{}")
     with pytest.raises(VaultError, match="damaged"):
         vaults.load(tmp_path / "bad.json")
+
+
+def test_pictures_lose_every_hidden_detail_but_keep_their_look() -> None:
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    from bot.files import strip_metadata
+
+    exif = Image.Exif()
+    exif[0x010F] = "KameraRahasia"
+    exif[0x0112] = 6  # orientation: rotate 90° to display
+    exif[0x8825] = {1: "S", 2: (0.0, 25.0, 19.0), 3: "E", 4: (116.0, 59.0, 7.0)}
+    source = io.BytesIO()
+    Image.new("RGB", (40, 20), (0, 128, 255)).save(source, "JPEG", exif=exif.tobytes(), comment=b"ditulis oleh Budi")
+    cleaned, mime = strip_metadata(source.getvalue()) or (b"", "")
+    assert mime == "image/jpeg"
+    out = Image.open(io.BytesIO(cleaned))
+    assert not out.getexif() and b"KameraRahasia" not in cleaned and b"Budi" not in cleaned
+    assert out.size == (20, 40), "the orientation was applied before the tag went"
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Siti Pelapor")
+    png = io.BytesIO()
+    Image.new("RGBA", (8, 8)).save(png, "PNG", pnginfo=info)
+    cleaned_png, mime_png = strip_metadata(png.getvalue()) or (b"", "")
+    assert mime_png == "image/png" and b"Siti Pelapor" not in cleaned_png
+    assert strip_metadata(b"%PDF-1.4 not a picture") is None
