@@ -557,7 +557,7 @@ async def _keys_rotate(settings: Settings) -> int:
 
     from storage import anon
     from storage import vault as vaults
-    from storage.models import AnonDraft
+    from storage.models import AnonDraft, AnonFile
 
     try:
         vault = vaults.load(settings.vault_key_file)
@@ -577,6 +577,8 @@ async def _keys_rotate(settings: Settings) -> int:
             count += 1
         for draft in (await session.scalars(select(AnonDraft))).all():
             draft.state = vault.seal(vault.open(draft.state, f"draft:{draft.key}"), f"draft:{draft.key}")
+        for evidence in (await session.scalars(select(AnonFile))).all():
+            evidence.ref = vault.seal(vault.open(evidence.ref, f"ref:{evidence.name}"), f"ref:{evidence.name}")
         await anon.audit(session, "keys_rotate", None, "cli", f"{', '.join(old)} -> {new}; {count} report(s)", datetime.now(UTC))
         return count
 

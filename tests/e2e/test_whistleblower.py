@@ -149,6 +149,17 @@ def test_an_anonymous_report_is_made_answered_and_followed_without_a_trace(emula
     other_phone.expect("no more updates")
     assert query(database_url, "SELECT push, push_index FROM anon_reports") == [(None, None)]
 
+    # Wrong secrets for one real lookup id, from several accounts: that lookup is throttled too.
+    lookup = third.replace("-", "")[:8]
+    wrong = f"{lookup}{'0' * 20}" if not third.replace("-", "").endswith("0" * 20) else f"{lookup}{'1' * 20}"
+    for n in range(10):
+        attempt = Chat(emulator.user(first_name=f"Penebak {n}", language_code="en"), timeout=30)
+        attempt.say(f"/lacak {wrong}")
+        attempt.expect("not known")
+    last = Chat(emulator.user(first_name="Penebak akhir", language_code="en"), timeout=30)
+    last.say(f"/lacak {wrong}")
+    last.expect("for this report")
+
     # Nothing of the whistleblower anywhere an attacker could look.
     bot.stop()
     needles_text = [str(USER_ID), USERNAME, LAST_NAME]
