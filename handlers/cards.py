@@ -231,6 +231,7 @@ def _thread_title(entry: AuditEntry, t: Texts) -> str:
         "rate": t.gettext("rating"),
         "reject": t.gettext("rejection"),
         "mark_duplicate": t.gettext("duplicate"),
+        "add_evidence": t.gettext("evidence added"),
     }.get(entry.action, entry.action)
 
 

@@ -134,18 +134,22 @@ def officer_keyboard(complaint: Complaint, allowed: set[str], t: Texts, files: i
     return InlineKeyboard(tuple(lines))
 
 
-def citizen_keyboard(complaint: Complaint, allowed: set[str], t: Texts) -> InlineKeyboard | None:
-    cid = complaint.id
+def citizen_keyboard(complaint: Complaint, allowed: set[str], t: Texts, *, anonymous: bool = False) -> InlineKeyboard | None:
+    """The reporter's buttons. A whistleblower's (`anonymous`) carry no case id: they act on the
+    case their /lacak session opened, never on one named by the button."""
+    def button(label: str, verb: str) -> Button:
+        return Button(label, f"z:{verb}" if anonymous else data("w", verb, complaint.id))
+
     lines: list[tuple[Button, ...]] = []
     if "answer_info" in allowed:
-        lines.append((Button(t.gettext("✍️ Answer"), data("w", "ans", cid)),))
+        lines.append((button(t.gettext("✍️ Answer"), "ans"),))
     if "rate" in allowed:
-        lines.append((Button(t.gettext("⭐ Rate the answer"), data("w", "rate", cid)),))
+        lines.append((button(t.gettext("⭐ Rate the answer"), "rate"),))
     row = []
     if "reply" in allowed:
-        row.append(Button(t.gettext("💬 Reply"), data("w", "rep", cid)))
+        row.append(button(t.gettext("💬 Reply"), "rep"))
     if "reopen" in allowed:
-        row.append(Button(t.gettext("🔄 Reopen"), data("w", "reo", cid)))
+        row.append(button(t.gettext("🔄 Reopen"), "reo"))
     if row:
         lines.append(tuple(row))
     return InlineKeyboard(tuple(lines)) if lines else None

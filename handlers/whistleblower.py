@@ -20,7 +20,7 @@ from cases.model import Status
 from cases.workflow import Actor, CaseError
 from handlers import admin, case_buttons
 from handlers.actions import Action, AnswerCallback, Button, Delete, Edit, InlineKeyboard, Send
-from handlers.anon_form import ANON_FORM
+from handlers.anon_form import ANON_FORM, IMAGE_TYPES
 from handlers.cards import citizen_card, status_label
 from handlers.casework import perform, refusal, stale
 from handlers.citizen import form_context
@@ -31,8 +31,8 @@ from handlers.i18n import Texts
 from handlers.staff import admin_ids, allowed, card_facts
 from handlers.text import esc
 from handlers.validators import clean_text, text_length, validate_file
-from storage import anon, cases
-from storage.models import AnonFile, AnonReport, AnonToken, Complaint
+from storage import anon, cases, roles
+from storage.models import AnonFile, AnonReport, AnonToken, AuditEntry, Complaint
 from storage.repo import new_complaint
 from storage.vault import Vault
 
@@ -270,19 +270,8 @@ async def _retired_used(event: Event, ctx: Context, report: AnonReport, complain
 async def _view(event: Event, ctx: Context, complaint: Complaint) -> list[Action]:
     t = ctx.texts
     facts = await card_facts(ctx, complaint, reporter=False)
-    may = allowed(ctx, complaint, WHISTLEBLOWER)
-    buttons: list[tuple[Button, ...]] = []
-    if "answer_info" in may:
-        buttons.append((Button(t.gettext("✍️ Answer"), "z:ans"),))
-    if "rate" in may:
-        buttons.append((Button(t.gettext("⭐ Rate the answer"), "z:rate"),))
-    row = []
-    if "reply" in may:
-        row.append(Button(t.gettext("💬 Reply"), "z:rep"))
-    if "reopen" in may:
-        row.append(Button(t.gettext("🔄 Reopen"), "z:reo"))
-    if row:
-        buttons.append(tuple(row))
+    keyboard = case_buttons.citizen_keyboard(complaint, allowed(ctx, complaint, WHISTLEBLOWER), t, anonymous=True)
+    buttons = list(keyboard.rows) if keyboard is not None else []
     if complaint.status in (Status.SUBMITTED, Status.VERIFIED, Status.INFO_REQUESTED, Status.AGENCY_INFO_REQUESTED):
         buttons.append((Button(t.gettext("📎 Add evidence"), "z:ev"),))
     html = citizen_card(complaint, t, facts) + "\n\n" + t.gettext("You can act on the report for 30 minutes.")
@@ -374,7 +363,7 @@ async def _fill(event: Event, ctx: Context, vault: Vault, state: dict[str, Any])
     if event.files:
         try:
             item = validate_file(event.files[0], len(state["files"]), t, ctx.config.limits)
-            if item["kind"] == "document" and str(item.get("mime_type")) not in ("image/jpeg", "image/png", "image/webp"):
+            if item["kind"] == "document" and str(item.get("mime_type")) not in IMAGE_TYPES:
                 raise Invalid(t.gettext("Only pictures can be cleaned of hidden data; please send a photo or a screenshot."))
             state["files"] = [*state["files"], item]
         except Invalid as invalid:
@@ -421,7 +410,12 @@ async def _confirm(event: Event, ctx: Context, vault: Vault, state: dict[str, An
     await _back_to_session(ctx, vault, event, state)
     notices: list[Action] = []
     if kind == "evidence":
-        await _add_files(ctx, vault, complaint, files, None)
+        entry = AuditEntry(complaint_id=complaint.id, actor="whistleblower", action="add_evidence",
+                           from_status=complaint.status, to_status=complaint.status, reason=text or None, at=ctx.now)  # fmt: skip
+        ctx.repo.session.add(entry)
+        await ctx.repo.session.flush()
+        await _add_files(ctx, vault, complaint, files, entry.id)
+        notices = await _evidence_notice(ctx, complaint, len(files))
     else:
         arguments: dict[str, Any] = {"answer_info": {"text": text}, "reply": {"text": text}, "reopen": {"reason": text},
                                      "rate": {"score": int(state.get("score") or 0), "comment": text}}[kind]  # fmt: skip
@@ -436,6 +430,23 @@ async def _confirm(event: Event, ctx: Context, vault: Vault, state: dict[str, An
     done = t.gettext("✅ Sent. {ticket} is now: “{status}”.").format(ticket=complaint.ticket, status=esc(status_label(complaint.status, t)))
     actions.append(Edit(event.chat_id, event.message_id, done) if event.message_id is not None else Send(event.chat_id, done))
     return actions + notices
+
+
+async def _evidence_notice(ctx: Context, complaint: Complaint, count: int) -> list[Action]:
+    """Whoever holds the case hears that new evidence came (cleaned copies on the card's button)."""
+    routed = complaint.agency_code is not None and complaint.status not in (Status.SUBMITTED, Status.RETURNED, Status.INFO_REQUESTED)
+    if routed:
+        assert complaint.agency_code is not None
+        ids = sorted({o.telegram_id for o in await roles.officers_of(ctx.repo.session, complaint.agency_code)})
+    else:
+        ids = await admin_ids(ctx)
+    languages = await ctx.repo.languages_of(ids)
+    actions: list[Action] = []
+    for chat in ids:
+        t = ctx.texts_for(languages.get(chat, ctx.config.default_language))
+        html = t.ngettext("📎 The reporter added {n} evidence file to {ticket}.", "📎 The reporter added {n} evidence files to {ticket}.", count).format(n=count, ticket=complaint.ticket)
+        actions.append(Send(chat, html, case_buttons.open_button("o" if routed else "a", complaint, t)))
+    return actions
 
 
 async def _forget(event: Event, ctx: Context, vault: Vault) -> list[Action]:

@@ -19,7 +19,7 @@ ADMIN_QUEUE = (Status.SUBMITTED, Status.RETURNED)
 AGENCY_QUEUE = (Status.VERIFIED, Status.AGENCY_INFO_REQUESTED, Status.RESPONDED)
 """An agency's open cases: to answer, waiting for the citizen's information, answered."""
 THREAD_ACTIONS = ("request_info", "agency_request_info", "answer_info", "respond", "agency_reply",
-                  "citizen_reply", "not_ours", "reopen", "rate", "reject", "mark_duplicate")  # fmt: skip
+                  "citizen_reply", "not_ours", "reopen", "rate", "reject", "mark_duplicate", "add_evidence")  # fmt: skip
 """Audit actions that carry a message someone wrote: the case's conversation."""
 
 _VIEW_FIELDS = tuple(f.name for f in fields(CaseView) if f.name != "status")

@@ -116,6 +116,12 @@ def test_an_anonymous_report_is_made_answered_and_followed_without_a_trace(emula
     wb.press("Send")
     wait_until(lambda: query(database_url, "SELECT status FROM complaints") == [("verified",)], message="answered")
     assert "Loket 3" in officer.expect("Pelapor telah menjawab").text
+    wb.press("Add evidence")
+    wb.user.send_photo(photo_with_gps(), caption="Foto loket")
+    wb.expect("1 file")
+    wb.press("Send")
+    assert ticket in officer.expect("menambahkan").text
+    wait_until(lambda: query(database_url, "SELECT count(*) FROM anon_files WHERE status = 'stored'") == [(2,)], message="the new evidence cleaned")
 
     # Guessing: one account's wrong tokens throttle that account only, never the reporter.
     guesser = Chat(emulator.user(first_name="Penebak", language_code="en"), timeout=30)
