@@ -9,6 +9,7 @@ are wiped from the outbox once sent and the user's row, if they have one, is not
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -151,9 +152,29 @@ async def _form(event: Event, ctx: Context, vault: Vault, state: dict[str, Any])
         await _drop(ctx, vault, event.user_id)
         return result.actions
     if result.submitted is not None:
+        named = _own_names_in(str(result.submitted.get("description") or ""), event)
+        if named:  # before anything is stored: the report must not name its own author
+            await _save(ctx, vault, event.user_id, {"stage": "namecheck", "form": state["form"], "answers": result.submitted}, ctx.config.draft_ttl)
+            return _ack(event) + [_name_warning(event, ctx.texts, named)]
         return result.actions + await _submit(event, ctx, vault, result.submitted)
     await _save(ctx, vault, event.user_id, {"stage": "form", "form": result.state}, ctx.config.draft_ttl)
     return result.actions
+
+
+def _own_names_in(text: str, event: Event) -> list[str]:
+    """Parts of the sender's Telegram name or username that the text contains, as whole words."""
+    parts = [p for p in (event.display_name or "").split() if len(p) >= 3]
+    if event.username and len(event.username) >= 3:
+        parts.append(event.username)
+    return [p for p in dict.fromkeys(parts) if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text, re.IGNORECASE)]
+
+
+def _name_warning(event: Event, t: Texts, named: list[str]) -> Send:
+    words = ", ".join(f"“{esc(n)}”" for n in named)
+    html = t.gettext("⚠️ Your report mentions {words} — that is in your Telegram name. Officers would read it. Do you want to change what you wrote?").format(words=words)
+    keyboard = InlineKeyboard(((Button(t.gettext("✏️ Change what happened"), "z:fixname"),),
+                               (Button(t.gettext("Send it as it is"), "z:asis"),)))  # fmt: skip
+    return Send(event.chat_id, html, keyboard)
 
 
 async def _submit(event: Event, ctx: Context, vault: Vault, answers: dict[str, Any]) -> list[Action]:
@@ -300,6 +321,12 @@ async def _press(event: Event, ctx: Context, vault: Vault, data: str) -> list[Ac
         result = ANON_FORM.start(event.chat_id, fctx)
         await _save(ctx, vault, event.user_id, {"stage": "form", "form": result.state}, ctx.config.draft_ttl)
         return _ack(event) + result.actions
+    if verb in ("fixname", "asis") and stage == "namecheck":
+        if verb == "asis":
+            return _ack(event) + await _submit(event, ctx, vault, dict(state["answers"]))
+        form = {**state["form"], "step": "description", "view": {}, "editing": True}
+        await _save(ctx, vault, event.user_id, {"stage": "form", "form": form}, ctx.config.draft_ttl)
+        return _ack(event) + ANON_FORM.reprompt(event.chat_id, form, await form_context(ctx))
     if verb == "saved":
         actions = _ack(event)
         if event.message_id is not None:

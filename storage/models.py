@@ -108,10 +108,6 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Flood gate: a sliding count of messages in the current window.
-    flood_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    flood_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    flood_warned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class Conversation(Base):

@@ -188,3 +188,25 @@ def test_an_anonymous_report_is_made_answered_and_followed_without_a_trace(emula
         for table in tables:
             dump = " ".join(str(row) for row in query(database_url, f'SELECT t::text FROM "{table}" t'))
             assert not [n for n in needles_text if n in dump], f"table {table} holds the whistleblower's identity"
+
+
+def test_a_report_naming_its_author_is_stopped_before_anything_is_stored(emulator, bot, database_url):
+    wb = Chat(emulator.user(first_name="Budi", last_name="Santosowijaya", username="budi_sw", language_code="en"), timeout=30)
+    wb.say("/anonim")
+    wb.press("Continue")
+    wb.press("Not sure")
+    wb.say("Saya, santosowijaya, melihat kepala seksi menerima amplop dari kontraktor di ruang rapat.")
+    wb.press("Today")
+    wb.say("Skip")  # no kecamatan
+    wb.expect("evidence")
+    wb.say("Skip")  # no evidence
+    wb.expect("Final check")
+    wb.press("Send report")
+    warning = wb.expect("in your Telegram name")
+    assert "Santosowijaya" in warning.text
+    assert query(database_url, "SELECT count(*) FROM complaints") == [(0,)], "nothing stored while it names its author"
+    wb.press("Change what happened")
+    wb.say("Seorang staf melihat kepala seksi menerima amplop dari kontraktor di ruang rapat.")
+    wb.press("Send report")
+    wb.expect("Your token")
+    assert query(database_url, "SELECT count(*) FROM complaints WHERE anonymous") == [(1,)]
