@@ -20,6 +20,7 @@ from handlers.actions import (
 from handlers.cards import status_label
 from handlers.complaint_form import (
     COMPLAINT_FORM,
+    TO_ANONYMOUS,
     UNKNOWN_AGENCY,
     AgencyChoice,
     FormContext,
@@ -133,6 +134,11 @@ async def continue_form(event: Event, state: dict[str, Any], ctx: Context) -> li
     result = COMPLAINT_FORM.handle(event, state, fctx)
     if result.submitted is not None:
         return await _submit(event, state, result, fctx, ctx)
+    if result.state is not None and result.state.get("view", {}).get(TO_ANONYMOUS):
+        from handlers import whistleblower  # it builds on this module's form context
+
+        await _save(event, ctx, None)  # the draft leaves this table (keyed by the user's id)
+        return [a for a in result.actions if isinstance(a, AnswerCallback)] + await whistleblower.from_lapor(event, ctx, result.state["answers"])
     await _save(event, ctx, result.state)
     return result.actions
 

@@ -29,6 +29,7 @@ from handlers.validators import (
 
 AGENCY_PAGE = 6
 UNKNOWN_AGENCY = "-"
+TO_ANONYMOUS = "to_anonymous"  # set in the draft's view when the reporter chooses Anonymous
 
 
 @dataclass(frozen=True)
@@ -376,7 +377,7 @@ def _privacy_prompt(ctx: FormContext, answers: dict, view: dict) -> Prompt:
 
 def _privacy_choice(value: str, ctx: FormContext, answers: dict, view: dict) -> Outcome:
     if value == "anon":
-        return Stay({}, note=ctx.texts.gettext("🕵️ <b>Anonymous reports</b> go through the separate whistleblower channel (/anonim): your identity is locked in an encrypted vault that no officer or admin can open, and you follow the report with a one-time token instead of your account. Telegram itself still sees who talks to the bot. If you want that, cancel this form and send /anonim. Otherwise choose Normal or Confidential."))
+        return Stay({TO_ANONYMOUS: True})  # the caller moves the answers to the whistleblower channel
     if value in (Privacy.NORMAL, Privacy.CONFIDENTIAL):
         return Accept(value)
     raise Invalid(ctx.texts.gettext("Please choose one of the buttons."))

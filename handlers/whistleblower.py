@@ -130,10 +130,18 @@ def _day(ctx: Context) -> datetime:
 
 
 async def _intro(event: Event, ctx: Context) -> list[Action]:
-    t = ctx.texts
     vault = ctx.config.vault
     assert vault is not None
     await _save(ctx, vault, event.user_id, {"stage": "intro"}, ctx.config.draft_ttl)
+    t = ctx.texts
+    message = _intro_message(event, ctx)
+    keyboard = InlineKeyboard(((Button(t.gettext("▶️ Continue"), "z:go"), Button(t.gettext("✖️ Cancel"), "z:no")),))
+    return [Send(message.chat_id, message.html, keyboard)]
+
+
+def _intro_message(event: Event, ctx: Context) -> Send:
+    """What is protected and what is not, said before anything is asked."""
+    t = ctx.texts
     html = t.gettext(
         "🕵️ <b>Anonymous report (whistleblowing)</b>\n\n"
         "For wrongdoing — pungli, abuse of authority, conflict of interest — reported without anyone at Diskominfo or the agency learning who you are.\n\n"
@@ -141,8 +149,28 @@ async def _intro(event: Event, ctx: Context) -> list[Action]:
         "<b>What is not:</b> Telegram itself sees that your account talks to this bot. What you write and what your photos show can point to you: do not write your name, and think about who else knows these details.\n\n"
         "<b>Following up:</b> instead of your account, you get a token. Anyone holding it can follow the report, so keep it safe. Use /lacak with the token from any Telegram account."
     )
-    keyboard = InlineKeyboard(((Button(t.gettext("▶️ Continue"), "z:go"), Button(t.gettext("✖️ Cancel"), "z:no")),))
-    return [Send(event.chat_id, html, keyboard)]
+    return Send(event.chat_id, html)
+
+
+async def from_lapor(event: Event, ctx: Context, answers: dict[str, Any]) -> list[Action]:
+    """“Anonymous” chosen in /lapor: the answers move to this channel's form — all but the exact
+    location, the address, the phone number and files that cannot be cleaned — after the intro."""
+    ctx.sensitive = True
+    vault = ctx.config.vault
+    t = ctx.texts
+    if vault is None:
+        return [Send(event.chat_id, t.gettext("The anonymous channel is not set up on this server yet. Please contact Diskominfo."))]
+    form = ANON_FORM.new_state()
+    kecamatan = (answers.get("location") or {}).get("kecamatan")
+    files = [f for f in answers.get("attachments") or [] if f["kind"] == "photo" or f.get("mime_type") in IMAGE_TYPES]
+    carried = {"agency": answers.get("agency"), "description": answers.get("description"), "event_date": answers.get("event_date"),
+               "place": {"kecamatan": kecamatan} if kecamatan else None, "attachments": files}  # fmt: skip
+    form["answers"] = {k: v for k, v in carried.items() if v is not None}
+    form["step"] = next((step.field for step in ANON_FORM.steps if step.field not in form["answers"]), "summary")
+    await _save(ctx, vault, event.user_id, {"stage": "form", "form": form}, ctx.config.draft_ttl)
+    intro = _intro_message(event, ctx)
+    note = t.gettext("Your answers so far were moved here; your exact location, address and phone number were dropped. Check them before sending.")
+    return [intro] + ANON_FORM.reprompt(event.chat_id, form, await form_context(ctx), note)
 
 
 async def _form(event: Event, ctx: Context, vault: Vault, state: dict[str, Any]) -> list[Action]:

@@ -210,3 +210,21 @@ def test_a_report_naming_its_author_is_stopped_before_anything_is_stored(emulato
     wb.press("Send report")
     wb.expect("Your token")
     assert query(database_url, "SELECT count(*) FROM complaints WHERE anonymous") == [(1,)]
+
+
+def test_choosing_anonymous_in_lapor_moves_the_answers_and_drops_what_identifies(emulator, bot, database_url):
+    from tests.e2e.chat import typed_answers
+
+    citizen = Chat(emulator.user(first_name="Warga", language_code="id"), timeout=30)
+    for line in typed_answers(7)[:10]:  # up to the privacy question
+        citizen.say(line)
+    citizen.expect("Siapa yang boleh melihat")
+    citizen.press("Anonim")
+    citizen.expect("Laporan anonim (whistleblowing)")
+    summary = citizen.expect("dipindahkan")
+    assert "laporan nomor 7" in summary.text and "Tenggarong" in summary.text and "Alamat 7" not in summary.text
+    assert query(database_url, "SELECT count(*) FROM conversations") == [(0,)], "the named draft is gone"
+    citizen.press("Kirim laporan")
+    citizen.expect("Token Anda")
+    assert query(database_url, "SELECT anonymous, citizen_id FROM complaints") == [(True, None)]
+    assert query(database_url, "SELECT count(*) FROM users") == [(0,)]
