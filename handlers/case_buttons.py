@@ -7,7 +7,7 @@ press is checked again against the case rules, so a forged or stale button does 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from handlers.actions import Button, InlineKeyboard
@@ -153,6 +153,12 @@ def citizen_keyboard(complaint: Complaint, allowed: set[str], t: Texts, *, anony
     if row:
         lines.append(tuple(row))
     return InlineKeyboard(tuple(lines)) if lines else None
+
+
+def stars(data_of: Callable[[int], str]) -> InlineKeyboard:
+    """A rating of 1 to 5 stars, three buttons and two (they fit a phone's width)."""
+    buttons = tuple(Button("⭐" * n, data_of(n)) for n in range(1, 6))
+    return InlineKeyboard((buttons[:3], buttons[3:]))
 
 
 def open_button(audience: str, complaint: Complaint, t: Texts) -> InlineKeyboard:

@@ -30,7 +30,7 @@ from handlers.context import Context
 from handlers.events import Event
 from handlers.forms import FormResult, Invalid
 from handlers.i18n import Texts
-from handlers.staff import admin_ids
+from handlers.staff import admin_ids, in_languages
 from handlers.text import esc
 from storage.models import Complaint
 from storage.repo import new_complaint
@@ -202,10 +202,7 @@ async def _submit(event: Event, state: dict[str, Any], result: FormResult, fctx:
 async def notify_admins(complaint: Complaint, ctx: Context) -> list[Action]:
     """Each admin gets the card with the verification buttons, then the files (re-sent, never forwarded)."""
     actions: list[Action] = []
-    ids = await admin_ids(ctx)
-    languages = await ctx.repo.languages_of(ids)
-    for admin_id in ids:
-        t = ctx.texts_for(languages.get(admin_id, ctx.config.default_language))
+    for admin_id, t in await in_languages(ctx, await admin_ids(ctx)):
         actions += await admin.new_report(ctx, complaint, admin_id, t)
     return actions
 

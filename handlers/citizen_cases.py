@@ -38,9 +38,8 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
     if needs not in allowed(ctx, complaint, as_citizen(event.user_id)):
         return alert(event, stale(complaint, t, staff=False))
     if press.verb == "rate":
-        stars = tuple(Button("⭐" * n, data("w", "st", complaint.id, n)) for n in range(1, 6))
         html = t.gettext("How satisfied are you with the answer to {ticket}? 1 star: not at all, 5 stars: very.").format(ticket=complaint.ticket)
-        return [ack, Send(event.chat_id, html, InlineKeyboard((stars[:3], stars[3:])))]
+        return [ack, Send(event.chat_id, html, case_buttons.stars(lambda n: data("w", "st", complaint.id, n)))]
     if press.verb == "st":
         if press.argument not in ("1", "2", "3", "4", "5"):
             return invalid_button(event, t)

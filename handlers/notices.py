@@ -18,9 +18,8 @@ from handlers.anon_push import push_target
 from handlers.cards import files_of, staff_card
 from handlers.context import Context
 from handlers.i18n import Texts
-from handlers.staff import admin_ids, allowed, as_citizen, card_facts
+from handlers.staff import admin_ids, allowed, as_citizen, card_facts, in_languages, officer_ids
 from handlers.text import esc
-from storage import roles
 from storage.models import Attachment, Complaint
 
 
@@ -59,9 +58,9 @@ async def announce(ctx: Context, complaint: Complaint, transition: Transition, f
             tell(html, case_buttons.citizen_keyboard(complaint, {"answer_info"}, t))
     elif action == "answer_info":
         html = "📩 " + "{head}\n\n{text}"
-        staff_ids = await admin_ids(ctx) if transition.to_status == Status.SUBMITTED else await _officer_ids(ctx, complaint)
+        staff_ids = await admin_ids(ctx) if transition.to_status == Status.SUBMITTED else await officer_ids(ctx, complaint.agency_code)
         audience = "a" if transition.to_status == Status.SUBMITTED else "o"
-        for chat, t in await _each(ctx, staff_ids):
+        for chat, t in await in_languages(ctx, staff_ids):
             head = t.gettext("<b>The reporter answered your question about {ticket}:</b>").format(ticket=complaint.ticket)
             out.append(Send(chat, html.format(head=head, text=text), case_buttons.open_button(audience, complaint, t)))
             out += files_of(chat, complaint, files, t)
@@ -78,24 +77,24 @@ async def announce(ctx: Context, complaint: Complaint, transition: Transition, f
         out += files_of(chat, complaint, files, t)
         tell(html, keyboard)  # the buttons last, below the files
     elif action == "citizen_reply":
-        for chat, t in await _each(ctx, await _officer_ids(ctx, complaint)):
+        for chat, t in await in_languages(ctx, await officer_ids(ctx, complaint.agency_code)):
             html = t.gettext("💬 <b>The reporter replied about {ticket}:</b>").format(ticket=complaint.ticket) + "\n\n" + text
             out += files_of(chat, complaint, files, t)
             out.append(Send(chat, html, case_buttons.open_button("o", complaint, t)))
     elif action == "not_ours":
-        for chat, t in await _each(ctx, await admin_ids(ctx)):
+        for chat, t in await in_languages(ctx, await admin_ids(ctx)):
             html = t.gettext("↩️ <b>{agency} returned {ticket}</b> as not its authority:\n\n{reason}\n\nPlease route it again.").format(agency=esc(agency), ticket=complaint.ticket, reason=text)
             out.append(Send(chat, html, case_buttons.open_button("a", complaint, t)))
     elif action == "reopen":
-        for chat, t in await _each(ctx, await _officer_ids(ctx, complaint)):
+        for chat, t in await in_languages(ctx, await officer_ids(ctx, complaint.agency_code)):
             due = esc(t.date(complaint.response_due)) if complaint.response_due else "—"
             html = t.gettext("🔄 <b>The reporter reopened {ticket}</b>, not satisfied with the answer:\n\n{reason}\n\nNew deadline: <b>{due}</b>.").format(ticket=complaint.ticket, reason=text, due=due)
             out.append(Send(chat, html, case_buttons.open_button("o", complaint, t)))
-        for chat, t in await _each(ctx, await admin_ids(ctx)):
+        for chat, t in await in_languages(ctx, await admin_ids(ctx)):
             html = t.gettext("🔄 The reporter reopened {ticket} ({agency}):\n\n{reason}").format(ticket=complaint.ticket, agency=esc(agency), reason=text)
             out.append(Send(chat, html, case_buttons.open_button("a", complaint, t)))
     elif action == "rate":
-        for chat, t in await _each(ctx, await _officer_ids(ctx, complaint)):
+        for chat, t in await in_languages(ctx, await officer_ids(ctx, complaint.agency_code)):
             score = transition.score or 0
             html = t.gettext("⭐ The reporter rated the answer to {ticket}: {stars} ({score}/5). The case is closed.").format(ticket=complaint.ticket, stars="⭐" * score, score=score)
             if text:
@@ -104,7 +103,7 @@ async def announce(ctx: Context, complaint: Complaint, transition: Transition, f
     elif action == "auto_close":
         if reporter is not None:
             tell(reporter[0].gettext("🔒 Your report {ticket} is closed: the answer got no reply for {days} working days. Thank you for reporting.").format(ticket=complaint.ticket, days=ctx.config.auto_close_working_days))
-        for chat, t in await _each(ctx, await _officer_ids(ctx, complaint)):
+        for chat, t in await in_languages(ctx, await officer_ids(ctx, complaint.agency_code)):
             out.append(Send(chat, t.gettext("🔒 {ticket} was closed: the reporter did not reply to the answer.").format(ticket=complaint.ticket)))
     return out
 
@@ -112,11 +111,11 @@ async def announce(ctx: Context, complaint: Complaint, transition: Transition, f
 async def _new_case_for_agency(ctx: Context, complaint: Complaint, agency: str) -> list[Action]:
     """The agency's officers get the whole card, its files and the buttons to act."""
     out: list[Action] = []
-    officers = await _officer_ids(ctx, complaint)
+    officers = await officer_ids(ctx, complaint.agency_code)
     if not officers:
         return out
     facts = await card_facts(ctx, complaint, reporter=True)
-    for chat, t in await _each(ctx, officers):
+    for chat, t in await in_languages(ctx, officers):
         heading = t.gettext("📥 <b>New case for {agency}: {ticket}</b>").format(agency=esc(agency), ticket=complaint.ticket)
         may = allowed(ctx, complaint, Actor("officer", chat, complaint.agency_code))
         if complaint.anonymous:  # cleaned copies are uploaded on request, with the button
@@ -134,17 +133,6 @@ async def _agency_name(ctx: Context, complaint: Complaint) -> str:
         return "—"
     agency = await ctx.repo.agency(complaint.agency_code)
     return agency.name if agency is not None else complaint.agency_code
-
-
-async def _officer_ids(ctx: Context, complaint: Complaint) -> list[int]:
-    if not complaint.agency_code:
-        return []
-    return sorted({o.telegram_id for o in await roles.officers_of(ctx.repo.session, complaint.agency_code)})
-
-
-async def _each(ctx: Context, ids: Sequence[int]) -> list[tuple[int, Texts]]:
-    languages = await ctx.repo.languages_of(ids)
-    return [(i, ctx.texts_for(languages.get(i, ctx.config.default_language))) for i in ids]
 
 
 async def _citizen(ctx: Context, complaint: Complaint) -> tuple[Texts, int] | None:

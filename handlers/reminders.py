@@ -20,7 +20,7 @@ from handlers.cards import due_text
 from handlers.casework import perform
 from handlers.context import Context
 from handlers.i18n import Texts
-from handlers.staff import admin_ids, agency_names, allowed, as_citizen
+from handlers.staff import admin_ids, agency_names, allowed, as_citizen, in_languages, officer_ids
 from handlers.text import esc
 from storage import cases, roles
 from storage import reminders as store
@@ -55,10 +55,9 @@ async def sweep(ctx: Context) -> list[Action]:
                 held = inbox[recipient].get(complaint.id)
                 if held is None or held[0].tier < due.tier:
                     inbox[recipient][complaint.id] = (due, complaint)
-    languages = await ctx.repo.languages_of(list(inbox))
     names = await agency_names(ctx)
-    for recipient, items in inbox.items():
-        t = ctx.texts_for(languages.get(recipient, ctx.config.default_language))
+    for recipient, t in await in_languages(ctx, list(inbox)):
+        items = inbox[recipient]
         actions += _reminder_message(ctx, recipient, list(items.values()), t, names, recipient in admins)
     return actions
 
@@ -76,7 +75,7 @@ async def _recipients(ctx: Context, due: Due, complaint: Complaint, admins: list
     if due.tier == HEAD:
         head = await roles.head_of(ctx.repo.session, complaint.agency_code)
         return [head.telegram_id] if head is not None else []
-    return sorted({o.telegram_id for o in await roles.officers_of(ctx.repo.session, complaint.agency_code)})
+    return await officer_ids(ctx, complaint.agency_code)
 
 
 async def _auto_close(ctx: Context, complaint: Complaint, due: Due) -> list[Action]:
@@ -160,15 +159,13 @@ async def digest(ctx: Context) -> list[Action]:
     today = ctx.calendar.local_date(ctx.now)
     actions: list[Action] = []
     for agency in await ctx.repo.active_agencies():
-        officers = sorted({o.telegram_id for o in await roles.officers_of(session, agency.code)})
+        officers = await officer_ids(ctx, agency.code)
         if not officers:
             continue
         open_cases, total = await cases.agency_queue(session, agency.code, MAX_LISTED)
         if total == 0 or not await store.claim(session, f"digest:{agency.code}:{today.isoformat()}", "digest", today, ctx.now, recipients=len(officers)):
             continue
-        languages = await ctx.repo.languages_of(officers)
-        for officer in officers:
-            t = ctx.texts_for(languages.get(officer, ctx.config.default_language))
+        for officer, t in await in_languages(ctx, officers):
             lines = [t.gettext("📋 <b>Good morning — {agency}</b>: {n} open case(s).").format(agency=esc(agency.name), n=total)]
             for c in open_cases:
                 state = due_text(c.response_due, today, t) if c.status == Status.VERIFIED and c.response_due else esc(t.gettext("waiting for the reporter"))
@@ -197,11 +194,8 @@ async def weekly(ctx: Context) -> list[Action]:
     since = until - timedelta(days=7)
     figures = await store.week_figures(ctx.repo.session, since, until, today)
     names = await agency_names(ctx)
-    admins = await admin_ids(ctx)
-    languages = await ctx.repo.languages_of(admins)
     actions: list[Action] = []
-    for admin in admins:
-        t = ctx.texts_for(languages.get(admin, ctx.config.default_language))
+    for admin, t in await in_languages(ctx, await admin_ids(ctx)):
         period = f"{t.date(since.date(), 'medium')} – {t.date((until - timedelta(days=1)).date(), 'medium')}"
         lines = [t.gettext("📊 <b>Weekly summary</b>, {period}").format(period=esc(period))]
         if not figures:

@@ -6,10 +6,13 @@ removed admin loses access at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cases import workflow
 from cases.workflow import Actor
 from handlers.cards import CardFacts
 from handlers.context import Context
+from handlers.i18n import Texts
 from storage import anon, cases, roles
 from storage.models import AnonFile, Complaint
 
@@ -18,6 +21,19 @@ async def admin_ids(ctx: Context) -> list[int]:
     """ADMIN_TELEGRAM_IDS and the admins added with `aduan admin add`."""
     added = {a.telegram_id for a in await roles.db_admins(ctx.repo.session)}
     return sorted(set(ctx.config.admin_ids) | added)
+
+
+async def officer_ids(ctx: Context, agency_code: str | None) -> list[int]:
+    """The active officers (head included) of an agency; none for an unrouted case."""
+    if not agency_code:
+        return []
+    return sorted({o.telegram_id for o in await roles.officers_of(ctx.repo.session, agency_code)})
+
+
+async def in_languages(ctx: Context, ids: Sequence[int]) -> list[tuple[int, Texts]]:
+    """Each recipient with the texts of their language (the default for people without a row)."""
+    languages = await ctx.repo.languages_of(ids)
+    return [(i, ctx.texts_for(languages.get(i, ctx.config.default_language))) for i in ids]
 
 
 async def as_admin(ctx: Context, user_id: int) -> Actor | None:

@@ -19,20 +19,20 @@ from sqlalchemy import select
 from cases import tokens
 from cases.model import Status
 from cases.workflow import Actor, CaseError
-from handlers import admin, case_buttons
+from handlers import case_buttons
 from handlers.actions import Action, AnswerCallback, Button, Delete, Edit, InlineKeyboard, Send
 from handlers.anon_form import ANON_FORM, IMAGE_TYPES
 from handlers.cards import citizen_card, status_label
 from handlers.casework import perform, refusal, stale
-from handlers.citizen import form_context
+from handlers.citizen import form_context, notify_admins
 from handlers.context import Context
 from handlers.events import Event
 from handlers.forms import Invalid
 from handlers.i18n import Texts
-from handlers.staff import admin_ids, allowed, card_facts
+from handlers.staff import admin_ids, allowed, card_facts, in_languages, officer_ids
 from handlers.text import esc
 from handlers.validators import clean_text, text_length, validate_file
-from storage import anon, cases, roles
+from storage import anon, cases
 from storage.models import AnonFile, AnonReport, AnonToken, AuditEntry, Complaint
 from storage.repo import new_complaint
 from storage.vault import Vault
@@ -57,7 +57,7 @@ async def route(event: Event, ctx: Context) -> list[Action] | None:
         ctx.sensitive = True
         vault = ctx.config.vault
         if vault is None:
-            return _ack(event) + [Send(event.chat_id, ctx.texts.gettext("The anonymous channel is not set up on this server yet. Please contact Diskominfo."))]
+            return _ack(event) + [_not_set_up(event, ctx.texts)]
         if event.command == "anonim":
             return await _intro(event, ctx)
         if event.command == "lacak":
@@ -90,6 +90,10 @@ async def route(event: Event, ctx: Context) -> list[Action] | None:
         ctx.sensitive = True
         return await _fill(event, ctx, vault, state)
     return None
+
+
+def _not_set_up(event: Event, t: Texts) -> Send:
+    return Send(event.chat_id, t.gettext("The anonymous channel is not set up on this server yet. Please contact Diskominfo."))
 
 
 def _ack(event: Event, text: str | None = None, alert: bool = False) -> list[Action]:
@@ -159,7 +163,7 @@ async def from_lapor(event: Event, ctx: Context, answers: dict[str, Any]) -> lis
     vault = ctx.config.vault
     t = ctx.texts
     if vault is None:
-        return [Send(event.chat_id, t.gettext("The anonymous channel is not set up on this server yet. Please contact Diskominfo."))]
+        return [_not_set_up(event, t)]
     form = ANON_FORM.new_state()
     kecamatan = (answers.get("location") or {}).get("kecamatan")
     files = [f for f in answers.get("attachments") or [] if f["kind"] == "photo" or f.get("mime_type") in IMAGE_TYPES]
@@ -233,11 +237,7 @@ async def _submit(event: Event, ctx: Context, vault: Vault, answers: dict[str, A
     received = t.gettext("✅ <b>Your anonymous report {ticket} has been received.</b> Diskominfo verifies it by {due}. You appear to officers only as “{pseudonym}”.").format(
         ticket=complaint.ticket, due=esc(t.date(complaint.verification_due)), pseudonym=pseudonym)
     actions: list[Action] = [Send(event.chat_id, received), _token_message(event.chat_id, token, t, first=True)]
-    ids = await admin_ids(ctx)
-    languages = await ctx.repo.languages_of(ids)
-    for admin_id in ids:
-        actions += await admin.new_report(ctx, complaint, admin_id, ctx.texts_for(languages.get(admin_id, ctx.config.default_language)))
-    return actions
+    return actions + await notify_admins(complaint, ctx)
 
 
 async def _add_files(ctx: Context, vault: Vault, complaint: Complaint, files: list[dict[str, Any]], audit_id: int | None) -> None:
@@ -307,10 +307,7 @@ async def _retired_used(event: Event, ctx: Context, report: AnonReport, complain
     if report.locked_at is None:
         report.locked_at = ctx.now
     actions: list[Action] = [Send(event.chat_id, t.gettext("This token was already used once. For the reporter's safety the report's anonymous thread is now locked. If you are the reporter, make a new anonymous report (/anonim) and mention the ticket number {ticket}.").format(ticket=complaint.ticket))]
-    ids = await admin_ids(ctx)
-    languages = await ctx.repo.languages_of(ids)
-    for admin_id in ids:
-        at = ctx.texts_for(languages.get(admin_id, ctx.config.default_language))
+    for admin_id, at in await in_languages(ctx, await admin_ids(ctx)):
         html = at.gettext("⚠️ An old token of the anonymous report {ticket} was used: someone other than the reporter may hold it. The report's anonymous thread is locked; nothing was shown.").format(ticket=complaint.ticket)
         actions.append(Send(admin_id, html, case_buttons.open_button("a", complaint, at)))
     return actions
@@ -378,8 +375,8 @@ async def _press(event: Event, ctx: Context, vault: Vault, data: str) -> list[Ac
     if stage == "submitted":
         return _ack(event, t.gettext("Send /lacak and your token to act on the report."), alert=True)
     if verb == "rate":
-        stars = tuple(Button("⭐" * n, f"z:st:{n}") for n in range(1, 6))
-        return _ack(event) + [Send(event.chat_id, t.gettext("How satisfied are you with the answer? 1 star: not at all, 5 stars: very."), InlineKeyboard((stars[:3], stars[3:])))]
+        keyboard = case_buttons.stars(lambda n: f"z:st:{n}")
+        return _ack(event) + [Send(event.chat_id, t.gettext("How satisfied are you with the answer? 1 star: not at all, 5 stars: very."), keyboard)]
     if verb in _INPUTS or verb == "st":
         kind, needs = _INPUTS.get(verb, ("rate", "rate"))
         if verb == "st" and argument not in ("1", "2", "3", "4", "5"):
@@ -490,15 +487,9 @@ async def _confirm(event: Event, ctx: Context, vault: Vault, state: dict[str, An
 async def _evidence_notice(ctx: Context, complaint: Complaint, count: int) -> list[Action]:
     """Whoever holds the case hears that new evidence came (cleaned copies on the card's button)."""
     routed = complaint.agency_code is not None and complaint.status not in (Status.SUBMITTED, Status.RETURNED, Status.INFO_REQUESTED)
-    if routed:
-        assert complaint.agency_code is not None
-        ids = sorted({o.telegram_id for o in await roles.officers_of(ctx.repo.session, complaint.agency_code)})
-    else:
-        ids = await admin_ids(ctx)
-    languages = await ctx.repo.languages_of(ids)
+    ids = await officer_ids(ctx, complaint.agency_code) if routed else await admin_ids(ctx)
     actions: list[Action] = []
-    for chat in ids:
-        t = ctx.texts_for(languages.get(chat, ctx.config.default_language))
+    for chat, t in await in_languages(ctx, ids):
         html = t.ngettext("📎 The reporter added {n} evidence file to {ticket}.", "📎 The reporter added {n} evidence files to {ticket}.", count).format(n=count, ticket=complaint.ticket)
         actions.append(Send(chat, html, case_buttons.open_button("o" if routed else "a", complaint, t)))
     return actions

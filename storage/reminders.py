@@ -36,10 +36,6 @@ async def open_cases(session: AsyncSession) -> list[Complaint]:
     return list(rows)
 
 
-async def sent_on(session: AsyncSession, day: date) -> list[Reminder]:
-    return list(await session.scalars(select(Reminder).where(Reminder.day == day).order_by(Reminder.id)))
-
-
 async def week_figures(session: AsyncSession, since: datetime, until: datetime, today: date) -> dict[str, dict[str, int]]:
     """Per agency code ("" for not yet routed): new, overdue, answered and closed in [since, until)."""
     figures: dict[str, dict[str, int]] = {}
