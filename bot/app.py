@@ -10,21 +10,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
+from bot import telegram
 from bot.dispatcher import Dispatcher
 from bot.dispatcher import Limits as SendLimits
 from bot.files import FileFetcher
 from bot.intake import Poller
 from bot.jobs import Scheduler
 from bot.processor import Processor
-from bot.ptb_runtime import NetworkError, TelegramClient
 from bot.settings import Settings
+from bot.telegram import NetworkError, TelegramApi
 from bot.wal import WalWiper
 from cases.calendar import WorkCalendar
 from cases.reminders import ReminderRules
-from handlers.context import HandlerConfig
-from handlers.i18n import texts
-from handlers.topics import load_topics
-from handlers.validators import Limits
+from handlers.core.context import HandlerConfig
+from handlers.core.i18n import texts
+from handlers.core.topics import load_topics
+from handlers.core.validation import Limits
 from storage import agencies, db, vault
 from storage.vault import Vault
 
@@ -93,7 +94,7 @@ def command_descriptions(language: str) -> list[dict[str, str]]:
 @dataclass
 class Bot:
     db: db.Database
-    client: TelegramClient
+    client: TelegramApi
     processor: Processor
     dispatcher: Dispatcher
     fetcher: FileFetcher
@@ -108,7 +109,7 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
     if seeded:
         log.info("agency directory seeded with %d agencies", seeded)
     assert settings.token is not None
-    client = TelegramClient(settings.token, settings.telegram_api_base_url, settings.polling_timeout_seconds)
+    client = telegram.connect(settings.token, settings.telegram_api_base_url, settings.polling_timeout_seconds)
     await client.start()
     calendar = WorkCalendar(settings.tz)
     config = handler_config(settings, client.username)
@@ -126,7 +127,7 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
     return Bot(database, client, processor, dispatcher, fetcher, poller, wiper)
 
 
-async def register_commands(client: TelegramClient) -> None:
+async def register_commands(client: TelegramApi) -> None:
     """The command menu per language; Indonesian is the default for everyone else."""
     for language_code, language in (("", "id"), ("en", "en")):
         payload: dict[str, object] = {"commands": command_descriptions(language)}

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from telegram import InputFile
 
-from bot.ptb_runtime import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramClient
-from handlers.cards import UPLOAD_PREFIX
+from bot.telegram import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramApi, Upload
+from handlers.core.actions import UPLOAD_PREFIX
 from storage.db import Database
 from storage.models import OutboxMessage, User
 
@@ -80,7 +79,7 @@ class _State:
 
 
 class Dispatcher:
-    def __init__(self, db: Database, client: TelegramClient,
+    def __init__(self, db: Database, client: TelegramApi,
                  clock: Callable[[], datetime], limits: Limits = Limits(),
                  uploads: Callable[[str], bytes | None] | None = None,
                  on_wiped: Callable[[], None] = lambda: None) -> None:
@@ -207,7 +206,7 @@ class Dispatcher:
             content = self.uploads(value.removeprefix(UPLOAD_PREFIX)) if self.uploads is not None else None
             if content is None:
                 return None
-            resolved[field_name] = InputFile(content, filename="bukti.jpg" if field_name == "photo" else "bukti")
+            resolved[field_name] = Upload(content, filename="bukti.jpg" if field_name == "photo" else "bukti")
         return resolved
 
     async def _call(self, method: str, payload: dict, chat_id: int) -> dict:
@@ -217,9 +216,8 @@ class Dispatcher:
         try:
             result = await self.client.call(method, resolved)
         except RetryAfter as exc:
-            seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
-            self._chat_bucket(chat_id).blocked_until = asyncio.get_running_loop().time() + float(seconds)
-            return {"retry_after": float(seconds)}
+            self._chat_bucket(chat_id).blocked_until = asyncio.get_running_loop().time() + exc.retry_after
+            return {"retry_after": exc.retry_after}
         except Forbidden as exc:
             return {"forbidden": exc.message}
         except BadRequest as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
-from bot.ptb_runtime import NetworkError, TelegramClient
+from bot.telegram import NetworkError, TelegramApi
 from storage import anon
 from storage.db import Database
 from storage.models import AnonFile, Attachment
@@ -61,7 +61,7 @@ def strip_metadata(content: bytes) -> tuple[bytes, str] | None:
 
 
 class FileFetcher:
-    def __init__(self, db: Database, client: TelegramClient, files_dir: Path, vault: Vault | None = None) -> None:
+    def __init__(self, db: Database, client: TelegramApi, files_dir: Path, vault: Vault | None = None) -> None:
         self.db = db
         self.client = client
         self.files_dir = files_dir

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.ptb_runtime import Conflict, InvalidToken, NetworkError, TelegramClient, chat_of
+from bot.telegram import Conflict, InvalidToken, NetworkError, TelegramApi, chat_of
 from storage.db import Database
 from storage.models import InboxUpdate, utcnow
 
@@ -42,7 +42,7 @@ async def store_updates(db: Database, updates: Sequence[dict[str, Any]]) -> int:
 class Poller:
     """Long polling with our own loop (getUpdates → inbox → confirm by offset)."""
 
-    def __init__(self, client: TelegramClient, db: Database, on_stored: Callable[[], None]) -> None:
+    def __init__(self, client: TelegramApi, db: Database, on_stored: Callable[[], None]) -> None:
         self.client = client
         self.db = db
         self.on_stored = on_stored

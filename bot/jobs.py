@@ -20,9 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.outbox import rows_for
-from handlers import reminders
-from handlers.actions import Action
-from handlers.context import Context, HandlerConfig
+from handlers.core.actions import Action
+from handlers.core.context import Context, HandlerConfig
+from handlers.staff import reminders
 from storage import days_off
 from storage.db import Database
 from storage.repo import Repository

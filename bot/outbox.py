@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from handlers.actions import (
+from handlers.core.actions import (
     Action,
     AnswerCallback,
     Delete,
@@ -17,7 +17,7 @@ from handlers.actions import (
     Send,
     SendFile,
 )
-from handlers.text import CAPTION_LIMIT, split_html
+from handlers.core.text import CAPTION_LIMIT, split_html
 from storage.models import OutboxMessage
 
 

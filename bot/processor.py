@@ -16,13 +16,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import rows_for
-from bot.ptb_runtime import TelegramClient, to_event
+from bot.telegram import TelegramApi
 from cases.calendar import WorkCalendar
 from handlers import router
-from handlers.actions import Action, AnswerCallback, Send
-from handlers.context import Context, HandlerConfig
-from handlers.flood import FloodGate
-from handlers.i18n import texts
+from handlers.core.actions import Action, AnswerCallback, Send
+from handlers.core.context import Context, HandlerConfig
+from handlers.core.flood import FloodGate
+from handlers.core.i18n import texts
 from storage import days_off
 from storage.db import Database
 from storage.models import Admin, InboxUpdate, OutboxMessage, User
@@ -39,7 +39,7 @@ class Processor:
     def __init__(
         self,
         db: Database,
-        client: TelegramClient,
+        client: TelegramApi,
         config: HandlerConfig,
         calendar: WorkCalendar,
         clock: Callable[[], datetime],
@@ -146,7 +146,7 @@ class Processor:
         return rows
 
     async def _handle(self, session: AsyncSession, row: InboxUpdate, now: datetime) -> list[Action]:
-        event = to_event(self.client.parse(row.payload or {}))
+        event = self.client.event_of(row.payload or {})
         if event is None:
             return []
         await self._refresh_calendar(session)

@@ -33,6 +33,11 @@ async def token(session: AsyncSession, lookup: str) -> AnonToken | None:
     return await session.scalar(select(AnonToken).where(AnonToken.lookup == lookup))
 
 
+async def tokens_of(session: AsyncSession, complaint_id: int) -> list[AnonToken]:
+    """Every token a case ever had, used or not."""
+    return list(await session.scalars(select(AnonToken).where(AnonToken.complaint_id == complaint_id)))
+
+
 def stored(row: AnonToken) -> StoredToken:
     return StoredToken(row.lookup, row.salt, row.digest)
 

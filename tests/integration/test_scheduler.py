@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.jobs import Leadership, run_job
 from cases import workflow
 from cases.calendar import WorkCalendar
-from handlers.context import HandlerConfig
+from handlers.core.context import HandlerConfig
 from storage import agencies, cases, days_off
 from storage.db import Database, upgrade_async
 from storage.models import Complaint, Officer, OutboxMessage, Reminder, User

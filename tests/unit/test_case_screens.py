@@ -10,10 +10,10 @@ import pytest
 
 from cases import workflow
 from cases.calendar import WorkCalendar
-from handlers import case_buttons
-from handlers.cards import CardFacts, citizen_card, due_text, staff_card
-from handlers.i18n import texts
-from handlers.topics import load_topics
+from handlers.casework import keyboards
+from handlers.casework.cards import CardFacts, citizen_card, due_text, staff_card
+from handlers.core.i18n import texts
+from handlers.core.topics import load_topics
 from storage import agencies, cases
 from storage.db import Database, upgrade
 from storage.models import AuditEntry, Complaint, User
@@ -24,26 +24,26 @@ NOW = datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc)  # Wednesday 10:00 WITA
 
 def test_button_data_round_trips() -> None:
     for audience, verb, case_id, argument in [("a", "rt", 12, "DPU"), ("o", "q", None, 3), ("a", "ik", None, "DPU:1"), ("w", "open", 5, None)]:
-        press = case_buttons.parse(case_buttons.data(audience, verb, case_id, argument))
-        assert press == case_buttons.Press(audience, verb, case_id, "" if argument is None else str(argument))
+        press = keyboards.parse(keyboards.data(audience, verb, case_id, argument))
+        assert press == keyboards.Press(audience, verb, case_id, "" if argument is None else str(argument))
 
 
 @pytest.mark.parametrize("raw", ["", "a", "z:open:1", "a:open:x1", "a:open:-1", "a:op3n:1", "a:open:" + "9" * 19, "lang:id", "c:12", "m:lapor", "a:open:１２"])
 def test_forged_or_foreign_data_is_not_a_case_button(raw: str) -> None:
-    assert case_buttons.parse(raw) is None
+    assert keyboards.parse(raw) is None
 
 
 def test_button_data_never_exceeds_telegrams_64_bytes() -> None:
     with pytest.raises(ValueError):
-        case_buttons.data("a", "rt", 10**17, "X" * 50)
+        keyboards.data("a", "rt", 10**17, "X" * 50)
 
 
 def test_pager_offers_only_existing_pages() -> None:
     t = texts("en")
-    assert case_buttons.pager("a", "q", 0, case_buttons.PAGE_SIZE, t) == ()
-    first = case_buttons.pager("a", "q", 0, case_buttons.PAGE_SIZE + 1, t)
+    assert keyboards.pager("a", "q", 0, keyboards.PAGE_SIZE, t) == ()
+    first = keyboards.pager("a", "q", 0, keyboards.PAGE_SIZE + 1, t)
     assert [b.data for b in first] == ["a:q::1"]
-    last = case_buttons.pager("a", "q", 1, case_buttons.PAGE_SIZE + 1, t)
+    last = keyboards.pager("a", "q", 1, keyboards.PAGE_SIZE + 1, t)
     assert [b.data for b in last] == ["a:q::0"]
 
 

@@ -1,4 +1,4 @@
-"""The /lapor form (handlers.complaint_form on the engine in handlers.forms), driven by events."""
+"""The /lapor form (handlers.citizen.form on the engine in handlers.core.forms), driven by events."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from handlers.actions import (
+from handlers.citizen.form import COMPLAINT_FORM
+from handlers.core.actions import (
     AnswerCallback,
     Edit,
     InlineKeyboard,
@@ -24,12 +25,12 @@ from handlers.actions import (
     ReplyKeyboard,
     Send,
 )
-from handlers.complaint_form import COMPLAINT_FORM, AGENCY_PAGE, UNKNOWN_AGENCY, AgencyChoice, FormContext
-from handlers.events import Contact, Event, FileRef, Location
-from handlers.forms import SUMMARY, FormResult
-from handlers.i18n import texts
-from handlers.topics import load_topics
-from handlers.validators import Limits
+from handlers.core.events import Contact, Event, FileRef, Location
+from handlers.core.forms import SUMMARY, FormResult
+from handlers.core.i18n import texts
+from handlers.core.questions import AGENCY_PAGE, UNKNOWN_AGENCY, AgencyChoice, FormContext
+from handlers.core.topics import load_topics
+from handlers.core.validation import Limits
 from storage.agencies import DEFAULT_CSV, validate_csv
 
 USER = 7001

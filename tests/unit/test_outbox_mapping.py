@@ -6,7 +6,7 @@ import html
 import re
 
 from bot.outbox import calls_for, markup, rows_for
-from handlers.actions import (
+from handlers.core.actions import (
     AnswerCallback,
     Button,
     Delete,
@@ -18,7 +18,7 @@ from handlers.actions import (
     Send,
     SendFile,
 )
-from handlers.text import esc
+from handlers.core.text import esc
 
 CHAT = 4242
 KEYBOARD = InlineKeyboard(((Button("Ya", "n|1|v|y"), Button("Tidak", "n|1|v|n")), (Button("✖️ Batal", "n|1|x|"),)))

@@ -1,4 +1,4 @@
-"""handlers.text: escaping, Telegram's length measure, and split_html."""
+"""handlers.core.text: escaping, Telegram's length measure, and split_html."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.text import CAPTION_LIMIT, MESSAGE_LIMIT, esc, split_html, visible_length
+from handlers.core.text import CAPTION_LIMIT, MESSAGE_LIMIT, esc, split_html, visible_length
 
 # -- helpers written for the tests (independent of the code under test) ----------------------------
 

@@ -1,4 +1,4 @@
-"""handlers.validators: what the complaint form accepts, and the sentences it answers with."""
+"""handlers.core.validation and handlers.citizen.validators: what the forms accept, and the sentences they answer with."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.events import Contact, FileRef
-from handlers.forms import Invalid
-from handlers.i18n import texts
-from handlers.validators import (
+from handlers.citizen.validators import validate_address, validate_contact, validate_title
+from handlers.core.events import Contact, FileRef
+from handlers.core.forms import Invalid
+from handlers.core.i18n import texts
+from handlers.core.validation import (
     Limits,
     clean_text,
-    validate_address,
-    validate_contact,
     validate_description,
     validate_event_date,
     validate_file,
-    validate_title,
 )
 
 EN = texts("en")

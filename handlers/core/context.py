@@ -1,0 +1,72 @@
+"""What a conversation step may use: the transaction's repository, the rules' settings, the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cases.calendar import WorkCalendar
+from cases.reminders import ReminderRules
+from cases.workflow import Policy
+from handlers.core.events import Event
+from handlers.core.flood import FloodGate
+from handlers.core.i18n import Texts, normalize_language, texts
+from handlers.core.topics import TopicTree, load_topics
+from handlers.core.validation import Limits
+from storage.models import User
+from storage.repo import Repository
+from storage.vault import Vault
+
+
+@dataclass(frozen=True)
+class HandlerConfig:
+    """The settings conversations depend on (built from bot.settings by the composition root)."""
+
+    admin_ids: frozenset[int] = frozenset()
+    default_language: str = "id"
+    bot_username: str = "kanal_aduan_bot"
+    verification_working_days: int = 3
+    response_working_days: int = 5
+    auto_close_working_days: int = 10
+    reopen_window_working_days: int = 10
+    reminder_rules: ReminderRules = field(default_factory=ReminderRules)
+    vault: Vault | None = None  # None: the whistleblower channel is not set up (aduan keys init)
+    draft_ttl: timedelta = timedelta(days=7)
+    resume_after: timedelta = timedelta(minutes=30)
+    flood_max_messages: int = 15
+    flood_window: timedelta = timedelta(seconds=10)
+    group_notice_every: timedelta = timedelta(hours=1)
+    limits: Limits = field(default_factory=Limits)
+    topics: TopicTree = field(default_factory=load_topics)
+
+
+@dataclass
+class Context:
+    repo: Repository
+    config: HandlerConfig
+    calendar: WorkCalendar
+    now: datetime
+    language: str = "id"
+    flood: FloodGate | None = None
+    # Set by a whistleblower's flow: its messages are wiped from the outbox once sent, and the
+    # user's row (if any) is not touched.
+    sensitive: bool = False
+
+    @property
+    def texts(self) -> Texts:
+        return texts(self.language)
+
+    def texts_for(self, language: str) -> Texts:
+        return texts(language)
+
+    async def remember(self, event: Event) -> User:
+        """Keep a row for this user from now on (their reports, their role or their language need it)."""
+        language = normalize_language(event.language_code, self.config.default_language)
+        return await self.repo.remember_user(event.user_id, event.display_name, event.username, language, self.now)
+
+    @property
+    def policy(self) -> Policy:
+        c = self.config
+        return Policy(calendar=self.calendar, verification_days=c.verification_working_days,
+                      response_days=c.response_working_days, auto_close_days=c.auto_close_working_days,
+                      reopen_window_days=c.reopen_window_working_days)  # fmt: skip

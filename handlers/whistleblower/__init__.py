@@ -1,0 +1,1 @@
+"""The whistleblower (pelapor anonim) speaking: /anonim, its form, the one-time token, /lacak, /lupakan."""
