@@ -17,11 +17,13 @@ from bot.files import FileFetcher
 from bot.intake import Poller
 from bot.jobs import Scheduler
 from bot.processor import Processor
+from bot.reports.render import Renderer
 from bot.settings import Settings
 from bot.telegram import NetworkError, TelegramApi
 from bot.wal import WalWiper
 from cases.calendar import WorkCalendar
 from cases.reminders import ReminderRules
+from cases.workflow import Policy
 from handlers.core.context import HandlerConfig
 from handlers.core.i18n import texts
 from handlers.core.topics import load_topics
@@ -53,6 +55,8 @@ def handler_config(settings: Settings, bot_username: str) -> HandlerConfig:
             quiet_from=time(settings.quiet_hours_start),
             quiet_until=time(settings.quiet_hours_end),
         ),
+        weekly_summary=settings.weekly_summary,
+        monthly_reports=settings.monthly_reports,
         draft_ttl=timedelta(hours=settings.draft_ttl_hours),
         resume_after=timedelta(minutes=settings.draft_resume_after_minutes),
         flood_max_messages=settings.flood_max_messages,
@@ -66,6 +70,13 @@ def handler_config(settings: Settings, bot_username: str) -> HandlerConfig:
         topics=load_topics(settings.topics_file),
         vault=load_vault(settings),
     )
+
+
+def policy_of(settings: Settings, calendar: WorkCalendar) -> Policy:
+    """The SLA settings as the case rules take them (the calendar with its declared days off)."""
+    return Policy(calendar=calendar, verification_days=settings.verification_working_days,
+                  response_days=settings.response_working_days, auto_close_days=settings.auto_close_working_days,
+                  reopen_window_days=settings.reopen_window_working_days)  # fmt: skip
 
 
 def load_vault(settings: Settings) -> Vault | None:
@@ -115,8 +126,9 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
     config = handler_config(settings, client.username)
     fetcher = FileFetcher(database, client, settings.files_dir, config.vault)
     wiper = WalWiper(database.engine)
+    policy = policy_of(settings, calendar)
     dispatcher = Dispatcher(database, client, clock, SendLimits(per_bot=settings.send_rate_per_second, per_chat=settings.send_rate_per_chat),
-                            uploads=fetcher.cleaned, on_wiped=wiper.request)  # fmt: skip
+                            uploads=fetcher.cleaned, render=Renderer(database, config, policy), on_wiped=wiper.request)  # fmt: skip
 
     def committed() -> None:
         dispatcher.wake()

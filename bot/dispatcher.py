@@ -15,12 +15,13 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
+from bot.outbox import RENDER
 from bot.telegram import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramApi, Upload
 from handlers.core.actions import UPLOAD_PREFIX
 from storage.db import Database
@@ -82,10 +83,12 @@ class Dispatcher:
     def __init__(self, db: Database, client: TelegramApi,
                  clock: Callable[[], datetime], limits: Limits = Limits(),
                  uploads: Callable[[str], bytes | None] | None = None,
+                 render: Callable[[dict], Awaitable[Upload]] | None = None,
                  on_wiped: Callable[[], None] = lambda: None) -> None:
         self.db = db
         self.on_wiped = on_wiped
         self.uploads = uploads  # bytes of a cleaned whistleblower file by name (see bot.files)
+        self.render = render  # a chart or report file made from its spec (see bot.reports.render)
         self.client = client
         self.clock = clock
         self.limits = limits
@@ -196,21 +199,31 @@ class Dispatcher:
             self._state.in_flight.discard(lane)
             self.wake()
 
-    def _with_uploads(self, payload: dict) -> dict | None:
-        """Replace "anon-file:<name>" by the cleaned bytes to upload; None if they are missing."""
-        found = {k: v for k, v in payload.items() if isinstance(v, str) and v.startswith(UPLOAD_PREFIX)}
-        if not found:
-            return payload
+    async def _with_uploads(self, payload: dict) -> dict | None:
+        """Replace "anon-file:<name>" by the cleaned bytes to upload, and {"render": spec} by the
+        file made from it; None if a file is missing. A spec that cannot be made raises."""
         resolved = dict(payload)
-        for field_name, value in found.items():
-            content = self.uploads(value.removeprefix(UPLOAD_PREFIX)) if self.uploads is not None else None
-            if content is None:
-                return None
-            resolved[field_name] = Upload(content, filename="bukti.jpg" if field_name == "photo" else "bukti")
+        for field_name, value in payload.items():
+            if isinstance(value, str) and value.startswith(UPLOAD_PREFIX):
+                content = self.uploads(value.removeprefix(UPLOAD_PREFIX)) if self.uploads is not None else None
+                if content is None:
+                    return None
+                resolved[field_name] = Upload(content, filename="bukti.jpg" if field_name == "photo" else "bukti")
+            elif isinstance(value, dict) and RENDER in value:
+                if self.render is None:
+                    return None
+                resolved[field_name] = await self.render(value[RENDER])
         return resolved
 
     async def _call(self, method: str, payload: dict, chat_id: int) -> dict:
-        resolved = self._with_uploads(payload)
+        try:
+            resolved = await self._with_uploads(payload)
+        except ValueError as exc:  # a spec that cannot be drawn will not be drawn on a retry either
+            log.error("could not make the file for a %s: %s", method, exc)
+            return {"failed": f"render: {exc}"[:500]}
+        except Exception as exc:  # the database away for a moment, say: try again later
+            log.warning("making the file for a %s failed (%s); will retry", method, type(exc).__name__)
+            return {"retry": f"render: {type(exc).__name__}"}
         if resolved is None:
             return {"failed": "the file to upload is not available"}
         try:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.outbox import rows_for
 from handlers.core.actions import Action
 from handlers.core.context import Context, HandlerConfig
-from handlers.staff import reminders
+from handlers.staff import reminders, reports
 from storage import days_off
 from storage.db import Database
 from storage.repo import Repository
@@ -45,14 +45,17 @@ JOBS: dict[str, Job] = {job.name: job for job in (
                      "(sends only on working days outside quiet hours)", reminders.sweep),
     Job("digest", "each officer's morning digest of the agency's open cases (working days)", reminders.digest),
     Job("weekly", "the admins' weekly summary per agency (the week's first working morning)", reminders.weekly),
+    Job("monthly", "the previous month's report to the admins and each agency's head, with charts and the "
+                   "workbook (the month's first working morning)", reports.monthly),
 )}  # fmt: skip
 
 
 def trigger(name: str, tz: ZoneInfo, digest_hour: int) -> CronTrigger:
     if name == "reminders":
         return CronTrigger(minute="*/15", timezone=tz)
-    # The weekly summary runs every working morning; only the week's first one sends (its key is the week).
-    minute = 0 if name == "digest" else 1
+    # The weekly summary and the monthly report run every working morning; only the first of the
+    # week (or of the month) sends, its key being the week (the month and recipient).
+    minute = {"digest": 0, "weekly": 1, "monthly": 2}[name]
     return CronTrigger(day_of_week="mon-fri", hour=digest_hour, minute=minute, timezone=tz)
 
 

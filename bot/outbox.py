@@ -16,9 +16,12 @@ from handlers.core.actions import (
     ReplyKeyboard,
     Send,
     SendFile,
+    SendRendered,
 )
 from handlers.core.text import CAPTION_LIMIT, split_html
 from storage.models import OutboxMessage
+
+RENDER = "render"  # a payload field {"render": spec}: the dispatcher makes the file when it sends
 
 
 def markup(keyboard: Keyboard | None) -> dict[str, Any] | None:
@@ -74,9 +77,10 @@ def calls_for(action: Action) -> list[tuple[int, str, dict[str, Any]]]:
         if action.alert:
             payload["show_alert"] = True
         return [(action.chat_id, "answerCallbackQuery", payload)]
-    if isinstance(action, SendFile):
+    if isinstance(action, SendFile | SendRendered):
         method, field = ("sendPhoto", "photo") if action.kind == "photo" else ("sendDocument", "document")
-        payload = {"chat_id": action.chat_id, field: action.file_id}
+        source: Any = action.file_id if isinstance(action, SendFile) else {RENDER: action.spec}
+        payload = {"chat_id": action.chat_id, field: source}
         if action.caption_html:
             payload["caption"] = split_html(action.caption_html, CAPTION_LIMIT)[0]
             payload["parse_mode"] = "HTML"

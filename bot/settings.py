@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     quiet_hours_start: int = Field(default=20, ge=0, le=23)
     quiet_hours_end: int = Field(default=7, ge=0, le=23)
     digest_hour: int = Field(default=8, ge=0, le=23)
+    weekly_summary: bool = True
+    monthly_reports: bool = True
     draft_ttl_hours: int = Field(default=168, ge=1)
     draft_resume_after_minutes: int = Field(default=30, ge=1)
     description_min_chars: int = Field(default=30, ge=1)

@@ -15,6 +15,7 @@ thing happens on or before that date.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -95,6 +96,7 @@ class CaseView:
     category: str | None = None
     maladministration: str | None = None
     citizen_replied_at: datetime | None = None
+    lapor_number: str | None = None
 
 
 @dataclass
@@ -119,6 +121,7 @@ class Transition:
     reason: str | None = None
     notify: tuple[str, ...] = ()
     score: int | None = None
+    code: str | None = None  # a listed reason's code (a rejection's), for the figures
 
 
 def new_case(citizen_id: int | None, created_at: datetime, policy: Policy) -> CaseView:
@@ -218,13 +221,16 @@ def verify_and_route(
                       notify=(CITIZEN, AGENCY))  # fmt: skip
 
 
-def reject(case: CaseView, actor: Actor, now: datetime, policy: Policy, reason: str) -> Transition:
-    """Archive a complaint the admin will not pass on (too general, SARA, not about government)."""
+def reject(case: CaseView, actor: Actor, now: datetime, policy: Policy, reason: str,
+           code: str | None = None) -> Transition:
+    """Archive a complaint the admin will not pass on (too general, SARA, not about government).
+
+    `code` names a listed reason ("other" for one written by hand), for the figures."""
     _require_admin(actor)
     _require_status(case, "reject", Status.SUBMITTED, Status.RETURNED, Status.INFO_REQUESTED)
     text = _require_text(reason, "a rejection")
     return Transition("reject", case.status, Status.REJECTED,
-                      {"paused_since": None, "closed_at": now}, text, (CITIZEN,))  # fmt: skip
+                      {"paused_since": None, "closed_at": now}, text, (CITIZEN,), code=code)  # fmt: skip
 
 
 def mark_duplicate(
@@ -268,6 +274,25 @@ def classify(
         raise InvalidInput("classify needs a category or a maladministration form")
     reason = ", ".join(f"{name}={value}" for name, value in changes.items())
     return Transition("classify", case.status, case.status, changes, reason)
+
+
+_LAPOR_NUMBER = re.compile(r"^(?=.*\d)[A-Z0-9-]{4,32}$")
+
+
+def lapor_number(text: str | None) -> str | None:
+    """A LAPOR! tracking number as typed ("#1234567", "lpr-12 34") in its stored form, or None."""
+    value = (text or "").strip().lstrip("#").replace(" ", "").upper()
+    return value if _LAPOR_NUMBER.match(value) else None
+
+
+def link_lapor(case: CaseView, actor: Actor, now: datetime, policy: Policy, number: str) -> Transition:
+    """Record the case's tracking number in the national SP4N-LAPOR! system (*berjenjang*: the case
+    was also filed there). Any status: the link can be made after the fact; a new one replaces it."""
+    _require_admin(actor)
+    value = lapor_number(number)
+    if value is None:
+        raise InvalidInput(f"{number!r} is not a LAPOR! tracking number")
+    return Transition("link_lapor", case.status, case.status, {"lapor_number": value}, value)
 
 
 _CLASSIFIABLE = (Status.SUBMITTED, Status.RETURNED, Status.INFO_REQUESTED, Status.VERIFIED,
@@ -425,6 +450,16 @@ def may_view(case: CaseView, actor: Actor) -> bool:
         return case.citizen_id is None
     return (actor.kind == "officer" and case.agency_code is not None
             and actor.agency_code == case.agency_code and case.status in AGENCY_STATUSES)  # fmt: skip
+
+
+# -- what the figures measure ---------------------------------------------------------------------
+
+MEASURED_AGAINST: Mapping[str, str] = {
+    "verify_and_route": "verification_due", "reject": "verification_due",
+    "mark_duplicate": "verification_due", "request_info": "verification_due",
+    "respond": "response_due", "not_ours": "response_due", "agency_request_info": "response_due",
+}  # fmt: skip
+"""The deadline (a `CaseView` field) each action is measured against, as it stood when it was taken."""
 
 
 # -- buttons --------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from handlers.core.events import Event
 from handlers.core.flood import Verdict
 from handlers.core.i18n import normalize_language
 from handlers.core.text import esc
-from handlers.staff import admin, officer
+from handlers.staff import admin, officer, statistics
 from handlers.staff import commands as staff_commands
 from handlers.whistleblower import channel
 
@@ -122,6 +122,10 @@ async def _message(event: Event, ctx: Context) -> list[Action]:
     if pending is not None:
         return await inputs.on_message(event, ctx, pending)
     draft, paused = await _draft(event, ctx)
+    if draft is None and statistics.looks_like_dates(event.text):
+        shown = await statistics.typed_period(event, ctx)  # staff typing a period for /statistik
+        if shown is not None:
+            return shown
     if draft is None:
         waiting = await reports.waiting_hint(event, ctx)
         if waiting:

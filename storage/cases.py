@@ -7,10 +7,11 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases.model import Status
+from cases import workflow
+from cases.model import OPEN_STATUSES, Status
 from cases.workflow import Actor, CaseView, Transition
 from storage.models import Attachment, AuditEntry, Complaint
 
@@ -44,7 +45,10 @@ async def record(
     files: Sequence[dict[str, Any]] = (),
 ) -> AuditEntry:
     """Apply `transition` to the row and append the audit entry (with the message's `files`), in
-    the caller's transaction."""
+    the caller's transaction. The entry keeps the facts the figures need: the agency after the
+    action and the deadline it was measured against (`workflow.MEASURED_AGAINST`)."""
+    measured = workflow.MEASURED_AGAINST.get(transition.action)
+    due = getattr(complaint, measured) if measured else None
     for name, value in transition.changes.items():
         if name not in _VIEW_FIELDS:
             raise ValueError(f"transition changes unknown field {name}")
@@ -55,7 +59,8 @@ async def record(
         complaint.rating_comment = transition.reason or None
     entry = AuditEntry(complaint_id=complaint.id, actor=actor_label(actor), action=transition.action,
                        from_status=transition.from_status.value, to_status=transition.to_status.value,
-                       reason=transition.reason, at=now)  # fmt: skip
+                       reason=transition.reason, at=now, agency_code=complaint.agency_code, due=due,
+                       code=transition.code)  # fmt: skip
     session.add(entry)
     await session.flush()
     if files:
@@ -103,6 +108,27 @@ async def agency_queue(session: AsyncSession, agency_code: str, limit: int, offs
                                  .order_by(its_turn, Complaint.response_due, Complaint.created_at, Complaint.id)
                                  .limit(limit).offset(offset))  # fmt: skip
     return list(rows), int(total or 0)
+
+
+SIMILAR_WINDOW = 500  # the most recent open cases compared with a new one
+_NEARBY_DEGREES = 0.01  # ~1.1 km: a box around a location, narrowed to 500 m by the caller
+
+
+async def similar_candidates(session: AsyncSession, exclude: int, kecamatan: str | None, latitude: float | None,
+                             longitude: float | None) -> list[Complaint]:
+    """Open cases that may be about the same place as a new report: the same kecamatan, a location
+    nearby, or a whistleblower's (their place is sealed: the caller opens it)."""
+    near: list[ColumnElement[bool]] = [Complaint.anonymous.is_(True)]
+    if kecamatan:
+        near.append(Complaint.kecamatan == kecamatan)
+    if latitude is not None and longitude is not None:
+        near.append(Complaint.latitude.between(latitude - _NEARBY_DEGREES, latitude + _NEARBY_DEGREES)
+                    & Complaint.longitude.between(longitude - _NEARBY_DEGREES, longitude + _NEARBY_DEGREES))  # fmt: skip
+    rows = await session.scalars(
+        select(Complaint).where(Complaint.id != exclude, Complaint.status.in_([s.value for s in OPEN_STATUSES]), or_(*near))
+        .order_by(Complaint.created_at.desc()).limit(SIMILAR_WINDOW)
+    )
+    return list(rows)
 
 
 async def awaiting_citizen(session: AsyncSession, citizen_id: int) -> list[Complaint]:

@@ -187,6 +187,8 @@ class Complaint(Base):
     # Set by an admin: a top-level topic code and one of the Ombudsman's ten forms.
     category: Mapped[str | None] = mapped_column(String(32), nullable=True)
     maladministration: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The case's tracking number in the national SP4N-LAPOR! system, recorded by an admin.
+    lapor_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     # The citizen's files and those of later messages (officers' answers, citizens' replies).
     attachments: Mapped[list[Attachment]] = relationship(
@@ -198,7 +200,13 @@ class Complaint(Base):
         """The files sent with the report itself."""
         return [a for a in self.attachments if a.audit_id is None]
 
-    __table_args__ = (Index("ix_complaints_citizen", "citizen_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_complaints_citizen", "citizen_id", "created_at"),
+        # The figures (storage.statistics): a period's intake, closures, and the open cases.
+        Index("ix_complaints_created", "created_at"),
+        Index("ix_complaints_closed", "closed_at"),
+        Index("ix_complaints_status_agency", "status", "agency_code"),
+    )
 
 
 class Attachment(Base):
@@ -241,6 +249,14 @@ class AuditEntry(Base):
     to_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Facts of the moment, for the figures: the agency the case was with after the action, the
+    # deadline the actor was measured against (verification or the agency's answer), and the code
+    # of a listed reason (a rejection's).
+    agency_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    __table_args__ = (Index("ix_audit_action_at", "action", "at"),)
 
 
 class Admin(Base):
@@ -330,6 +346,8 @@ class Reminder(Base):
     day: Mapped[date] = mapped_column(Date, nullable=False)
     recipients: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_reminders_day", "day"),)
 
 
 class AnonReport(Base):

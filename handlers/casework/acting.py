@@ -33,6 +33,7 @@ RULES: dict[str, Callable[..., Transition]] = {
     "mark_duplicate": workflow.mark_duplicate,
     "request_info": workflow.request_info,
     "classify": workflow.classify,
+    "link_lapor": workflow.link_lapor,
     "respond": workflow.respond,
     "not_ours": workflow.not_ours,
     "reply": workflow.reply,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from cases.calendar import WorkCalendar
+from cases.figures import LOW_RATING
 from cases.model import Status
 from handlers.core.actions import UPLOAD_PREFIX, Action, Send, SendFile
 from handlers.core.i18n import Texts
@@ -91,6 +92,7 @@ def staff_card(complaint: Complaint, t: Texts, facts: CardFacts, *, heading: str
     that came from their Telegram account.
     """
     lines = [heading or f"📄 <b>{complaint.ticket}</b>"]
+    lines += warnings(complaint, t)
     lines += [
         _field(t.gettext("Status"), esc(staff_status_label(complaint.status, t))),
         _field(t.gettext("Title"), esc(complaint.title)),
@@ -102,6 +104,8 @@ def staff_card(complaint: Complaint, t: Texts, facts: CardFacts, *, heading: str
         lines.append(_field(t.gettext("Category"), esc(facts.topics.path_label(complaint.category, t.language))))
     if complaint.maladministration:
         lines.append(_field(t.gettext("Maladministration"), esc(maladministration_label(complaint.maladministration, t))))
+    if complaint.lapor_number:
+        lines.append(_field(t.gettext("SP4N-LAPOR! number"), f"<code>{esc(complaint.lapor_number)}</code>"))
     agency_title = t.gettext("Agency chosen by the reporter") if complaint.status == Status.SUBMITTED else t.gettext("Agency")
     lines.append(_field(agency_title, esc(agency_label(complaint.agency_code, facts))))
     if complaint.anonymous:
@@ -143,6 +147,18 @@ def staff_card(complaint: Complaint, t: Texts, facts: CardFacts, *, heading: str
     if conversation:
         lines += ["", _field(t.gettext("Conversation"), ""), *conversation]
     return "\n".join(lines)
+
+
+def warnings(complaint: Complaint, t: Texts) -> list[str]:
+    """What the people handling a case should see first: a low rating, a reopening."""
+    lines = []
+    if complaint.rating is not None and complaint.rating <= LOW_RATING:
+        lines.append("⚠️ " + esc(t.gettext("The answer was rated {score}/5 by the reporter.").format(score=complaint.rating)))
+    if complaint.reopen_count:
+        lines.append("🔄 " + esc(t.ngettext("Reopened {n} time: the reporter was not satisfied with an answer.",
+                                            "Reopened {n} times: the reporter was not satisfied with the answers.",
+                                            complaint.reopen_count).format(n=complaint.reopen_count)))  # fmt: skip
+    return lines
 
 
 def citizen_card(complaint: Complaint, t: Texts, facts: CardFacts) -> str:

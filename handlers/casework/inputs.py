@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from cases.tickets import parse_ticket
-from cases.workflow import Actor, CaseError
+from cases.workflow import Actor, CaseError, lapor_number
 from handlers.casework import keyboards
 from handlers.casework.acting import alert, invalid_button, load_case, perform, refusal
 from handlers.casework.actors import as_admin, as_citizen, as_officer
@@ -48,6 +48,7 @@ SPECS: dict[str, InputSpec] = {
     "reject_other": InputSpec("admin", "reject", N_("Reason for the rejection"), N_("❌ Reject the report")),
     "a_ask": InputSpec("admin", "request_info", N_("Question to the reporter"), N_("✅ Send the question")),
     "dup": InputSpec("admin", "mark_duplicate", N_("Ticket number of the report it repeats"), N_("🔁 Mark as duplicate")),
+    "lapor": InputSpec("admin", "link_lapor", N_("SP4N-LAPOR! tracking number"), N_("✅ Save the number")),
     "respond": InputSpec("officer", "respond", N_("Answer to the reporter"), N_("✅ Send the answer"), files=True),
     "o_ask": InputSpec("officer", "request_info", N_("Question to the reporter"), N_("✅ Send the question")),
     "not_ours": InputSpec("officer", "not_ours", N_("Why this is not your agency's authority"), N_("↩️ Return to Diskominfo")),
@@ -205,6 +206,11 @@ def _clean(raw: str, action: str, complaint: Complaint, t: Texts) -> str:
         if ticket is None:
             raise Invalid(t.gettext("That is not a ticket number (for example KKR-2026-000123)."))
         return ticket
+    if action == "lapor":
+        number = lapor_number(value)
+        if number is None:
+            raise Invalid(t.gettext("That is not a LAPOR! tracking number: 4 to 32 letters, digits or dashes, with at least one digit (for example 1234567)."))
+        return number
     return value
 
 
@@ -288,11 +294,14 @@ async def _arguments(ctx: Context, pending: PendingInput, complaint: Complaint) 
             raise CaseError("agency unknown or inactive")
         return {"agency_code": agency.code}
     if action in ("reject", "reject_other"):
-        return {"reason": _rejection_text(pending, await _reporter_texts(ctx, complaint))}
+        code = pending.argument if action == "reject" and pending.argument in REJECT_REASONS else "other"
+        return {"reason": _rejection_text(pending, await _reporter_texts(ctx, complaint)), "code": code}
     if action in ("a_ask", "o_ask"):
         return {"question": text}
     if action == "dup":
         return {"of_ticket": text}
+    if action == "lapor":
+        return {"number": text}
     if action in ("not_ours", "reopen"):
         return {"reason": text}
     if action == "rate":

@@ -113,6 +113,8 @@ def admin_keyboard(complaint: Complaint, allowed: set[str], t: Texts, suggested:
     lines += rows(actions)
     if _files(complaint, files):
         lines.append((Button(t.gettext("📎 Attachments ({n})").format(n=_files(complaint, files)), data("a", "files", cid)),))
+    if "link_lapor" in allowed:
+        lines.append((Button(t.gettext("🔗 LAPOR! number"), data("a", "lp", cid)), Button(t.gettext("📋 Text for LAPOR!"), data("a", "lc", cid))))
     return InlineKeyboard(tuple(lines))
 
 

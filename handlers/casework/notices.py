@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from cases.figures import LOW_RATING
 from cases.model import Status
 from cases.tickets import parse_ticket
 from cases.workflow import CITIZEN, Actor, Transition
@@ -17,10 +18,12 @@ from handlers.casework.actors import allowed, as_citizen
 from handlers.casework.cards import file_count, files_of, staff_card
 from handlers.casework.facts import card_facts
 from handlers.casework.recipients import admin_ids, in_languages, officer_ids, push_target
+from handlers.casework.similar import similar_html, similar_rows, similar_to
 from handlers.core.actions import Action, InlineKeyboard, Send
 from handlers.core.context import Context
 from handlers.core.i18n import Texts
 from handlers.core.text import esc
+from storage import roles
 from storage.models import Attachment, Complaint
 
 
@@ -95,17 +98,37 @@ async def announce(ctx: Context, complaint: Complaint, transition: Transition, f
             html = t.gettext("🔄 The reporter reopened {ticket} ({agency}):\n\n{reason}").format(ticket=complaint.ticket, agency=esc(agency), reason=text)
             out.append(Send(chat, html, keyboards.open_button("a", complaint, t)))
     elif action == "rate":
+        score = transition.score or 0
+        low = score <= LOW_RATING
+        agency_head = await roles.head_of(ctx.repo.session, complaint.agency_code) if low and complaint.agency_code else None
         for chat, t in await in_languages(ctx, await officer_ids(ctx, complaint.agency_code)):
-            score = transition.score or 0
+            if agency_head is not None and chat == agency_head.telegram_id:
+                continue  # the head gets the alert below instead
             html = t.gettext("⭐ The reporter rated the answer to {ticket}: {stars} ({score}/5). The case is closed.").format(ticket=complaint.ticket, stars="⭐" * score, score=score)
             if text:
                 html += "\n\n" + t.gettext("Comment:") + " " + text
             out.append(Send(chat, html))
+        if low:
+            out += await _low_rating_alert(ctx, complaint, agency, score, text, agency_head.telegram_id if agency_head else None)
     elif action == "auto_close":
         if reporter is not None:
             tell(reporter[0].gettext("🔒 Your report {ticket} is closed: the answer got no reply for {days} working days. Thank you for reporting.").format(ticket=complaint.ticket, days=ctx.config.auto_close_working_days))
         for chat, t in await in_languages(ctx, await officer_ids(ctx, complaint.agency_code)):
             out.append(Send(chat, t.gettext("🔒 {ticket} was closed: the reporter did not reply to the answer.").format(ticket=complaint.ticket)))
+    return out
+
+
+async def _low_rating_alert(ctx: Context, complaint: Complaint, agency: str, score: int, comment: str,
+                            head: int | None) -> list[Action]:
+    """A rating of 1 or 2 is news at once: the admins and the agency's head, with the case to open."""
+    out: list[Action] = []
+    audiences = [(chat, "a") for chat in await admin_ids(ctx)] + ([(head, "o")] if head is not None else [])
+    for (chat, audience), (_, t) in zip(audiences, await in_languages(ctx, [chat for chat, _ in audiences])):
+        html = t.gettext("⚠️ <b>Low rating</b> for {agency}'s answer to {ticket}: {stars} ({score}/5).").format(
+            agency=esc(agency), ticket=complaint.ticket, stars="⭐" * score, score=score)
+        if comment:
+            html += "\n\n" + t.gettext("Comment:") + " " + comment
+        out.append(Send(chat, html, keyboards.open_button(audience, complaint, t)))
     return out
 
 
@@ -116,14 +139,19 @@ async def new_report_to_admins(ctx: Context, complaint: Complaint) -> list[Actio
     facts = await card_facts(ctx, complaint, reporter=True)
     agency = await ctx.repo.agency(complaint.agency_code or "")
     suggested = agency.name if agency is not None and agency.active else None
+    alike = await similar_to(ctx, complaint, facts)
     for admin_id, t in await in_languages(ctx, await admin_ids(ctx)):
         may = allowed(ctx, complaint, Actor("admin", admin_id))
         keyboard = keyboards.admin_keyboard(complaint, may, t, suggested, file_count(complaint, facts))
         heading = t.gettext("🆕 <b>New report {ticket}</b>").format(ticket=complaint.ticket)
+        card = staff_card(complaint, t, facts, heading=heading)
+        if alike:
+            card += "\n\n" + similar_html(alike, t)
+            keyboard = InlineKeyboard(keyboard.rows + similar_rows(complaint, alike, t))
         if complaint.anonymous:
-            actions.append(Send(admin_id, staff_card(complaint, t, facts, heading=heading), keyboard))
+            actions.append(Send(admin_id, card, keyboard))
             continue
-        actions.append(Send(admin_id, staff_card(complaint, t, facts, heading=heading), keyboards.without_files(keyboard)))
+        actions.append(Send(admin_id, card, keyboards.without_files(keyboard)))
         actions += files_of(admin_id, complaint, complaint.report_files, t)
     return actions
 

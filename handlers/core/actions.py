@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from handlers.core.events import Event
 
@@ -84,7 +85,19 @@ class SendFile:
     caption_html: str | None = None
 
 
-Action = Send | Edit | Delete | AnswerCallback | SendFile
+@dataclass(frozen=True)
+class SendRendered:
+    """A photo or document made when it is sent, from `spec` — JSON data fixed now: a chart
+    (`{"chart": ...}`, see bot.reports.charts) or a report workbook (`{"report": ...}`). Nothing is
+    drawn or written inside the update's transaction; the outbox row holds the spec."""
+
+    chat_id: int
+    kind: str  # photo | document
+    spec: dict[str, Any]
+    caption_html: str | None = None
+
+
+Action = Send | Edit | Delete | AnswerCallback | SendFile | SendRendered
 
 
 def ack(event: Event, text: str | None = None, alert: bool = False) -> list[Action]:

@@ -30,6 +30,8 @@ class HandlerConfig:
     auto_close_working_days: int = 10
     reopen_window_working_days: int = 10
     reminder_rules: ReminderRules = field(default_factory=ReminderRules)
+    weekly_summary: bool = True
+    monthly_reports: bool = True
     vault: Vault | None = None  # None: the whistleblower channel is not set up (aduan keys init)
     draft_ttl: timedelta = timedelta(days=7)
     resume_after: timedelta = timedelta(minutes=30)

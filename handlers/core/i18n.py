@@ -16,6 +16,7 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 
 LOCALE_DIR = Path(__file__).parents[1] / "locale"
 LANGUAGES = ("id", "en")
@@ -43,6 +44,15 @@ class Texts:
     def date(self, value: date, fmt: str = "full") -> str:
         """e.g. "Rabu, 02 Desember 2026" in Indonesian."""
         return format_date(value, format=fmt, locale=self.language)
+
+    def number(self, value: float, digits: int = 1) -> str:
+        """e.g. "4,2" in Indonesian, "4.2" in English; whole numbers without decimals."""
+        pattern = "#,##0" if float(value).is_integer() else "#,##0." + "0" * digits
+        return format_decimal(value, format=pattern, locale=self.language)
+
+    def percent(self, share: float) -> str:
+        """A share (0..1) as a whole percentage, e.g. "83%"."""
+        return format_percent(share, format="#,##0%", locale=self.language)
 
 
 def _load(language: str) -> gettext.NullTranslations:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cases.model import Maladministration
 from cases.workflow import Actor, CaseError
-from handlers.casework import inputs, keyboards
+from handlers.casework import inputs, keyboards, lapor
 from handlers.casework.acting import (
     alert,
     invalid_button,
@@ -27,7 +27,7 @@ from handlers.core.context import Context
 from handlers.core.events import Event
 from handlers.core.labels import maladministration_label, staff_status_label
 from handlers.core.text import esc, shorten
-from handlers.staff import invites
+from handlers.staff import invites, statistics
 from storage import cases
 from storage.models import Complaint
 
@@ -84,6 +84,8 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
         return await queue(event, ctx, page_of(arg))
     if verb in invites.VERBS:
         return await invites.on_press(event, ctx, verb, arg)
+    if verb in statistics.VERBS:
+        return await statistics.on_press(event, ctx, press)
     complaint = await load_case(ctx, press.case_id, lock=verb in ("cs", "ms"))
     if complaint is None:
         return unavailable(event, t)
@@ -94,7 +96,8 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
     may = allowed(ctx, complaint, actor)
     needs = {"rt": "verify_and_route", "ag": "verify_and_route", "agp": "verify_and_route", "rj": "reject",
              "rr": "reject", "ask": "request_info", "dup": "mark_duplicate", "cat": "classify", "cs": "classify",
-             "mal": "classify", "ms": "classify"}.get(verb)  # fmt: skip
+             "mal": "classify", "ms": "classify", "dq": "mark_duplicate", "lp": "link_lapor",
+             "lc": "link_lapor"}.get(verb)  # fmt: skip
     if needs is None:
         return invalid_button(event, t)
     if needs not in may:
@@ -121,6 +124,16 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
         return await inputs.start(event, ctx, "a_ask", complaint)
     if verb == "dup":
         return await inputs.start(event, ctx, "dup", complaint)
+    if verb == "dq":  # "duplicate of" a similar report named on the card: straight to the preview
+        other = await load_case(ctx, int(arg)) if arg.isascii() and arg.isdigit() and len(arg) <= 18 else None
+        if other is None or other.id == complaint.id:
+            return invalid_button(event, t)
+        return await inputs.start(event, ctx, "dup", complaint, text=other.ticket)
+    if verb == "lp":
+        return await inputs.start(event, ctx, "lapor", complaint)
+    if verb == "lc":
+        facts = await card_facts(ctx, complaint, reporter=False)
+        return [ack, *lapor.FORWARDER.forward(complaint, lapor.form_of(complaint, facts, t.language), event.chat_id, t)]
     if verb == "cat":
         buttons = [Button(topic.label(t.language), data("a", "cs", complaint.id, topic.code)) for topic in ctx.config.topics.roots]
         html = t.gettext("Category of {ticket}:").format(ticket=complaint.ticket)

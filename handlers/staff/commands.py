@@ -10,15 +10,17 @@ from handlers.core.actions import Action, Send
 from handlers.core.context import Context
 from handlers.core.events import Event
 from handlers.core.text import esc
-from handlers.staff import admin, invites, officer
+from handlers.staff import admin, invites, officer, statistics
 from storage.cases import case_view
 
-COMMANDS = ("antrian", "undang", "tugas", "kasus")
+COMMANDS = ("antrian", "undang", "tugas", "kasus", "statistik")
 
 
 async def command(event: Event, ctx: Context) -> list[Action] | None:
     """The answer to a staff command from staff; None for anyone else (the command is unknown to them)."""
     name = event.command
+    if name == "statistik":
+        return await statistics.command(event, ctx)
     if name in ("antrian", "undang") and await as_admin(ctx, event.user_id):
         return await admin.queue(event, ctx) if name == "antrian" else await invites.menu(event, ctx)
     officer_actor = await as_officer(ctx, event.user_id)
@@ -45,7 +47,7 @@ async def help_text(event: Event, ctx: Context) -> list[Action]:
     t = ctx.texts
     lines = []
     if await as_admin(ctx, event.user_id):
-        lines.append(t.gettext("<b>Diskominfo admin</b>\n/antrian — reports to verify or re-route, oldest deadline first\n/kasus <i>ticket</i> — open a case\n/undang — invite an agency officer"))
+        lines.append(t.gettext("<b>Diskominfo admin</b>\n/antrian — reports to verify or re-route, oldest deadline first\n/kasus <i>ticket</i> — open a case\n/undang — invite an agency officer\n/statistik — figures of a period: speed, agencies, topics, satisfaction"))
     if await as_officer(ctx, event.user_id):
-        lines.append(t.gettext("<b>Agency officer</b>\n/tugas — your agency's open cases, nearest deadline first\n/kasus <i>ticket</i> — open a case"))
+        lines.append(t.gettext("<b>Agency officer</b>\n/tugas — your agency's open cases, nearest deadline first\n/kasus <i>ticket</i> — open a case\n/statistik — your agency's figures beside the regency's"))
     return [Send(event.chat_id, "\n\n".join(lines))] if lines else []

@@ -19,6 +19,7 @@ from handlers.core.context import Context
 from handlers.core.events import Event
 from handlers.core.labels import staff_status_label
 from handlers.core.text import esc
+from handlers.staff import statistics
 from storage import cases
 from storage.cases import case_view
 from storage.models import Complaint
@@ -90,6 +91,8 @@ async def on_press(event: Event, ctx: Context, press: Press) -> list[Action]:
         return invalid_button(event, t)
     if press.verb == "q":
         return await queue(event, ctx, page_of(press.argument))
+    if press.verb in statistics.VERBS:
+        return await statistics.on_press(event, ctx, press)
     complaint = await load_case(ctx, press.case_id)
     # A guessed id, another agency's case, or one that went back to Diskominfo: all look alike.
     if complaint is None or not may_view(case_view(complaint), actor):

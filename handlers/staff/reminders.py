@@ -184,7 +184,7 @@ async def digest(ctx: Context) -> list[Action]:
 
 async def weekly(ctx: Context) -> list[Action]:
     """On the week's first working morning: new, overdue, answered and closed per agency, last week."""
-    if not may_remind(ctx.now, ctx.calendar, ctx.config.reminder_rules):
+    if not ctx.config.weekly_summary or not may_remind(ctx.now, ctx.calendar, ctx.config.reminder_rules):
         return []
     today = ctx.calendar.local_date(ctx.now)
     year, week, _ = today.isocalendar()

@@ -13,9 +13,9 @@ def test_jobs_list_names_each_job_and_its_next_run(db_url: str, capsys: pytest.C
     code, out, _ = cli(capsys, "jobs", "list")
     assert code == 0
     lines = out.strip().splitlines()
-    assert [line.split()[0] for line in lines] == ["reminders", "digest", "weekly"]
+    assert [line.split()[0] for line in lines] == ["reminders", "digest", "weekly", "monthly"]
     assert all(re.search(r"next \d{4}-\d\d-\d\d \d\d:\d\d WITA", line) for line in lines)
-    assert "08:00 WITA" in lines[1]
+    assert "08:00 WITA" in lines[1] and "08:02 WITA" in lines[3]
 
 
 def test_jobs_run_as_of_an_instant_and_refuses_unknown_jobs(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
