@@ -10,7 +10,8 @@ Definitions (a period is a range of local dates in WITA, both ends included):
 * **Intake** counts the cases received in the period, by report class, topic, kecamatan and
   privacy; and the period's decisions: first verifications (routed), rejections per listed reason,
   duplicates, *bukan wewenang* returns, re-routes (a routing that was not the case's first) and
-  reopenings.
+  reopenings. In an agency's scope, the decisions about that agency count even on cases that have
+  moved on to another.
 * **Speed**, in working days (`WorkCalendar`: Monday–Friday minus holidays, cuti bersama and
   declared days off), without the working days the clock was paused waiting for the reporter:
   verification (filing → first routing, rejection or merge), for verifications made in the period;
@@ -200,7 +201,7 @@ class OpenCase:
     age: int  # working days since filing
     waiting: str  # "verification" | "agency" | "reporter"
     due: date | None
-    late: int  # working days past the deadline (0: not late)
+    late: int  # working days past the deadline (0: not late, or late since a day off only)
 
 
 @dataclass(frozen=True)
@@ -531,12 +532,13 @@ def compute(data: Dataset, period: Period, scope: Scope, policy: Policy, as_of: 
     today = local(as_of)
     cases = [c for c in data.cases if in_scope(c, scope)]
     by_id = {c.id: c for c in cases}
-    events = [e for e in data.events if e.case_id in by_id or (scope.agency is not None and e.agency == scope.agency)]
+    events = [e for e in data.events if period.holds(local(e.at))
+              and (e.case_id in by_id or (scope.agency is not None and e.agency == scope.agency))]
     index = WorkdayIndex(calendar, min([lookback_start(period), today, *(local(c.created_at) for c in cases)]), max(today, period.end))
     paused = spans_of((p for p in data.pauses if p.case_id in by_id), local, today)
 
     received = [c for c in cases if period.holds(local(c.created_at))]
-    intake = _intake(received, [e for e in events if e.case_id in by_id])
+    intake = _intake(received, events)  # in an agency scope, its own decisions on cases that moved on too
     speed = _speed(cases, period, index, local, today, paused, policy)
     agencies = _scorecard(data, cases, events, period, index, local, today, paused, scope, policy)
     return Figures(
@@ -620,16 +622,16 @@ def _speed(cases: Sequence[CaseRow], period: Period, index: WorkdayIndex, local,
             continue
         waiting, due = _open_state(case)
         age = index.between(filed, today)
-        late = index.between(due, today) if due is not None and due < today else 0
-        item = OpenCase(case.id, case.ticket, case.agency, age, waiting, due, late)
+        overdue_now = due is not None and due < today  # past its deadline, even on a day off
+        item = OpenCase(case.id, case.ticket, case.agency, age, waiting, due, index.between(due, today) if overdue_now else 0)  # type: ignore[arg-type]
         label = next(name for name, lo, hi in AGE_BUCKETS if age >= lo and (hi is None or age <= hi))
         ageing_count[label] += 1
-        if late:
+        if overdue_now:
             overdue_count += 1
         if case.anonymous:
             continue  # counted, never listed
         ageing[label].append(item)
-        if late:
+        if overdue_now:
             overdue.append(item)
     overdue.sort(key=lambda o: (-o.late, o.ticket))
     return Speed(
@@ -673,7 +675,8 @@ def _scorecard(data: Dataset, cases: Sequence[CaseRow], events: Sequence[Event],
         if Status(case.status) == Status.VERIFIED and case.response_due is not None and case.response_due < today:
             counts[case.agency]["overdue"] += 1
     scores = []
-    for code in sorted(set(touched) | {a for a, c in counts.items() if c["overdue"] or c["reminders"]}):
+    active = {a for a, c in counts.items() if c["overdue"] or c["reminders"] or c["escalations"]}
+    for code in sorted(set(touched) | active | set(ratings)):
         if scope.agency is not None and code != scope.agency:
             continue
         c = counts[code]

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from cases.figures import CaseRow, Dataset, Event, Pause, Period, lookback_start
-from cases.model import OPEN_STATUSES
 from cases.reminders import ADMINS, HEAD, OFFICERS, Kind
 from storage.models import Agency, AuditEntry, Complaint, Reminder
 
@@ -53,15 +52,16 @@ def _milestones() -> Select:
 
 
 def _relevant(start: datetime, end: datetime, lookback: datetime) -> object:
-    """Cases the period's figures need: filed in it (or in the spike baseline before it), still
-    open, closed in it, or decided on in it."""
+    """Cases the period's figures need: filed before its end and either filed in it (or in the
+    spike baseline before it), not closed before it began (open through it, closed in or after it,
+    or open now), or decided on in it."""
     decided = select(AuditEntry.complaint_id).where(AuditEntry.action.in_(DECISIONS), AuditEntry.at >= start, AuditEntry.at < end)
     return and_(
         Complaint.created_at < end,
         or_(
             Complaint.created_at >= lookback,
-            Complaint.status.in_([s.value for s in OPEN_STATUSES]),
-            and_(Complaint.closed_at >= start, Complaint.closed_at < end),
+            Complaint.closed_at.is_(None),
+            Complaint.closed_at >= start,
             Complaint.id.in_(decided),
         ),
     )
