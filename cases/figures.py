@@ -41,10 +41,12 @@ only inside the case; the figures never show it finer than the month).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 
 from cases.calendar import WorkCalendar
 from cases.model import OPEN_STATUSES, Status
@@ -341,8 +343,10 @@ class WorkdayIndex:
             total += calendar.is_working_day(day)
             self._sums.append(total)
 
+        self._base = self.first.toordinal()
+
     def _at(self, day: date) -> int:
-        offset = (day - self.first).days
+        offset = day.toordinal() - self._base
         if 0 <= offset < len(self._sums):
             return self._sums[offset]
         # Outside the prepared range (a stray date): count it the slow way.
@@ -350,6 +354,10 @@ class WorkdayIndex:
         return self._at(edge) + self.calendar.working_days_between(edge, day)
 
     def between(self, start: date, end: date) -> int:
+        sums, base = self._sums, self._base
+        a, b = start.toordinal() - base, end.toordinal() - base
+        if 0 <= a < len(sums) and 0 <= b < len(sums):  # the usual case, without a call
+            return sums[b] - sums[a]
         return self._at(end) - self._at(start)
 
 
@@ -443,25 +451,7 @@ class Timings:
 
 def timings(case: CaseRow, policy: Policy, index: WorkdayIndex, spans: Mapping[bool, Sequence[tuple[date, date]]]) -> Timings:
     """`spans`: the case's pauses as local dates, by whose question (True: the agency's)."""
-    local = policy.calendar.local_date
-    filed = local(case.created_at)
-    result: dict[str, object] = {}
-    if case.verified_at is not None:
-        done = local(case.verified_at)
-        result["verification_days"] = _taken(index, filed, done, spans.get(False, ()))
-        result["verification_in_time"] = done <= case.verification_due
-    if case.first_response_at is not None:
-        answered = local(case.first_response_at)
-        routed = local(case.response_routed_at) if case.response_routed_at else filed
-        result["response_days"] = _taken(index, routed, answered, spans.get(True, ()))
-        result["response_in_time"] = case.first_response_due is not None and answered <= case.first_response_due
-    if case.closed_at is not None and Status(case.status) == Status.CLOSED:
-        taken = _taken(index, filed, local(case.closed_at), [*spans.get(False, ()), *spans.get(True, ())])
-        # Closing is measured against the national app's whole path: verification, the agency's
-        # answer, and the silent days before *Selesai*.
-        result["close_days"] = taken
-        result["close_in_time"] = taken <= policy.verification_days + policy.response_days + policy.auto_close_days
-    return Timings(**result)  # type: ignore[arg-type]
+    return _timings_of(case, _days_of(case, policy.calendar.local_date), policy, index, spans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,27 +515,98 @@ def spans_of(pauses: Iterable[Pause], local, today: date) -> dict[int, dict[bool
 # -- the computation ------------------------------------------------------------------------------
 
 
+def local_dates(calendar: WorkCalendar, first: date, last: date) -> Callable[[datetime], date]:
+    """`calendar.local_date`, fast for UTC instants when the zone keeps one offset over [first,
+    last] (WITA has no daylight saving): a year's figures convert a million instants."""
+    tz = calendar.tz
+    offsets = {tz.utcoffset(datetime.combine(first + timedelta(days=d), time(12))) for d in range(0, (last - first).days + 8, 7)}
+    if len(offsets) != 1 or None in offsets:
+        return calendar.local_date
+    offset = offsets.pop()
+    assert offset is not None
+
+    def convert(moment: datetime) -> date:
+        if moment.tzinfo is timezone.utc:
+            return (moment + offset).date()
+        return calendar.local_date(moment)
+
+    return convert
+
+
+class _Days(NamedTuple):
+    """A case's moments as local dates, converted once for all the passes below."""
+
+    filed: date
+    verified: date | None
+    routed: date | None  # the routing its first answer answered
+    answered: date | None
+    closed: date | None
+    rated: date | None
+
+
+def _days_of(case: CaseRow, local: Callable[[datetime], date]) -> _Days:
+    filed = local(case.created_at)
+    return _Days(
+        filed,
+        local(case.verified_at) if case.verified_at else None,
+        local(case.response_routed_at) if case.response_routed_at else filed,
+        local(case.first_response_at) if case.first_response_at else None,
+        local(case.closed_at) if case.closed_at else None,
+        local(case.rated_at) if case.rated_at else None,
+    )
+
+
+def _timings_of(case: CaseRow, d: _Days, policy: Policy, index: WorkdayIndex,
+                spans: Mapping[bool, Sequence[tuple[date, date]]]) -> Timings:
+    """As `timings`, from dates already converted."""
+    verification_days = response_days = close_days = None
+    verification_in_time = response_in_time = close_in_time = None
+    if d.verified is not None:
+        verification_days = _taken(index, d.filed, d.verified, spans.get(False, ()))
+        verification_in_time = d.verified <= case.verification_due
+    if d.answered is not None:
+        response_days = _taken(index, d.routed or d.filed, d.answered, spans.get(True, ()))
+        response_in_time = case.first_response_due is not None and d.answered <= case.first_response_due
+    if d.closed is not None and case.status == Status.CLOSED:
+        close_days = _taken(index, d.filed, d.closed, [*spans.get(False, ()), *spans.get(True, ())])
+        # Closing is measured against the national app's whole path: verification, the agency's
+        # answer, and the silent days before *Selesai*.
+        close_in_time = close_days <= policy.verification_days + policy.response_days + policy.auto_close_days
+    return Timings(verification_days, verification_in_time, response_days, response_in_time, close_days, close_in_time)
+
+
 def compute(data: Dataset, period: Period, scope: Scope, policy: Policy, as_of: datetime) -> Figures:
     """The figures of `period` for `scope`, as of `as_of` (the open cases' state is now's)."""
     calendar = policy.calendar
-    local = calendar.local_date
-    today = local(as_of)
+    today = calendar.local_date(as_of)
     cases = [c for c in data.cases if in_scope(c, scope)]
+    first = min([lookback_start(period), today, *(c.created_at.date() - timedelta(days=1) for c in cases)])
+    local = local_dates(calendar, first, max(today, period.end))
     by_id = {c.id: c for c in cases}
     events = [e for e in data.events if period.holds(local(e.at))
               and (e.case_id in by_id or (scope.agency is not None and e.agency == scope.agency))]
-    index = WorkdayIndex(calendar, min([lookback_start(period), today, *(local(c.created_at) for c in cases)]), max(today, period.end))
+    # Deadlines run a little past today: the index covers them too.
+    index = WorkdayIndex(calendar, first, max(today, period.end) + timedelta(days=120))
     paused = spans_of((p for p in data.pauses if p.case_id in by_id), local, today)
 
-    received = [c for c in cases if period.holds(local(c.created_at))]
+    days = {c.id: _days_of(c, local) for c in cases}
+    received = [c for c in cases if period.holds(days[c.id].filed)]
     intake = _intake(received, events)  # in an agency scope, its own decisions on cases that moved on too
-    speed = _speed(cases, period, index, local, today, paused, policy)
-    agencies = _scorecard(data, cases, events, period, index, local, today, paused, scope, policy)
+    memo: dict[int, Timings] = {}
+
+    def timed(case: CaseRow) -> Timings:  # once per case, though two passes ask
+        found = memo.get(case.id)
+        if found is None:
+            found = memo[case.id] = _timings_of(case, days[case.id], policy, index, paused.get(case.id, {}))
+        return found
+
+    speed = _speed(cases, period, index, days, today, timed)
+    agencies = _scorecard(data, cases, events, period, days, today, scope, timed)
     return Figures(
         period=period, scope=scope, as_of=as_of, intake=intake, speed=speed, agencies=agencies,
-        maladministration=_maladministration(received, local),
-        satisfaction=_satisfaction(cases, period, local),
-        trend=_trend(cases, period, local),
+        maladministration=_maladministration(received, days),
+        satisfaction=_satisfaction(cases, period, days),
+        trend=_trend(cases, period, days),
         grid=_grid(received),
     )  # fmt: skip
 
@@ -553,6 +614,8 @@ def compute(data: Dataset, period: Period, scope: Scope, policy: Policy, as_of: 
 def _taken(index: WorkdayIndex, start: date, end: date, spans: Sequence[tuple[date, date]]) -> int:
     """Working days in (start, end] less those inside a pause (as the deadlines are extended)."""
     days = index.between(start, end)
+    if not spans:
+        return max(0, days)
     for pause_start, pause_end in spans:
         lo, hi = max(pause_start, start), min(pause_end, end)
         if hi > lo:
@@ -592,7 +655,7 @@ def _intake(received: Sequence[CaseRow], events: Sequence[Event]) -> Intake:
 
 
 def _open_state(case: CaseRow) -> tuple[str, date | None]:
-    status = Status(case.status)
+    status = case.status
     if status in (Status.SUBMITTED, Status.RETURNED):
         return "verification", case.verification_due
     if status == Status.VERIFIED:
@@ -600,8 +663,8 @@ def _open_state(case: CaseRow) -> tuple[str, date | None]:
     return "reporter", None  # answered, or waiting for the reporter's information
 
 
-def _speed(cases: Sequence[CaseRow], period: Period, index: WorkdayIndex, local, today: date,  # type: ignore[no-untyped-def]
-           paused: dict[int, dict[bool, list[tuple[date, date]]]], policy: Policy) -> Speed:
+def _speed(cases: Sequence[CaseRow], period: Period, index: WorkdayIndex, days: dict[int, _Days], today: date,
+           timed: Callable[[CaseRow], Timings]) -> Speed:
     verification: list[tuple[int, bool]] = []
     response: list[tuple[int, bool]] = []
     close: list[tuple[int, bool]] = []
@@ -610,15 +673,17 @@ def _speed(cases: Sequence[CaseRow], period: Period, index: WorkdayIndex, local,
     ageing: dict[str, list[OpenCase]] = {label: [] for label, _, _ in AGE_BUCKETS}
     ageing_count = {label: 0 for label, _, _ in AGE_BUCKETS}
     for case in cases:
-        filed = local(case.created_at)
-        taken = timings(case, policy, index, paused.get(case.id, {}))
-        if taken.verification_days is not None and case.verified_at and period.holds(local(case.verified_at)):
-            verification.append((taken.verification_days, bool(taken.verification_in_time)))
-        if taken.response_days is not None and case.first_response_at and period.holds(local(case.first_response_at)):
-            response.append((taken.response_days, bool(taken.response_in_time)))
-        if taken.close_days is not None and case.closed_at and period.holds(local(case.closed_at)):
-            close.append((taken.close_days, bool(taken.close_in_time)))
-        if Status(case.status) not in OPEN_STATUSES:
+        d = days[case.id]
+        filed = d.filed
+        if period.holds(d.verified) or period.holds(d.answered) or period.holds(d.closed):
+            taken = timed(case)
+            if taken.verification_days is not None and period.holds(d.verified):
+                verification.append((taken.verification_days, bool(taken.verification_in_time)))
+            if taken.response_days is not None and period.holds(d.answered):
+                response.append((taken.response_days, bool(taken.response_in_time)))
+            if taken.close_days is not None and period.holds(d.closed):
+                close.append((taken.close_days, bool(taken.close_in_time)))
+        if case.status not in OPEN_STATUSES:
             continue
         waiting, due = _open_state(case)
         age = index.between(filed, today)
@@ -642,9 +707,8 @@ def _speed(cases: Sequence[CaseRow], period: Period, index: WorkdayIndex, local,
     )  # fmt: skip
 
 
-def _scorecard(data: Dataset, cases: Sequence[CaseRow], events: Sequence[Event], period: Period, index: WorkdayIndex,  # type: ignore[no-untyped-def]
-               local, today: date, paused: dict[int, dict[bool, list[tuple[date, date]]]], scope: Scope,
-               policy: Policy) -> tuple[AgencyScore, ...]:
+def _scorecard(data: Dataset, cases: Sequence[CaseRow], events: Sequence[Event], period: Period,
+               days: dict[int, _Days], today: date, scope: Scope, timed: Callable[[CaseRow], Timings]) -> tuple[AgencyScore, ...]:
     touched: dict[str, set[int]] = defaultdict(set)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     response_days: dict[str, list[int]] = defaultdict(list)
@@ -656,9 +720,9 @@ def _scorecard(data: Dataset, cases: Sequence[CaseRow], events: Sequence[Event],
         touched[event.agency].add(event.case_id)
         counts[event.agency][event.action] += 1
     for case in cases:
-        if case.agency is None or case.first_response_at is None or not period.holds(local(case.first_response_at)):
+        if case.agency is None or not period.holds(days[case.id].answered):
             continue
-        taken = timings(case, policy, index, paused.get(case.id, {}))
+        taken = timed(case)
         counts[case.agency]["answered"] += 1
         counts[case.agency]["on_time"] += int(bool(taken.response_in_time))
         if taken.response_days is not None:
@@ -670,9 +734,9 @@ def _scorecard(data: Dataset, cases: Sequence[CaseRow], events: Sequence[Event],
             continue
         counts[case.agency]["reminders"] += case.reminders
         counts[case.agency]["escalations"] += case.escalations
-        if case.rating is not None and case.rated_at is not None and period.holds(local(case.rated_at)):
+        if case.rating is not None and period.holds(days[case.id].rated):
             ratings[case.agency].append(case.rating)
-        if Status(case.status) == Status.VERIFIED and case.response_due is not None and case.response_due < today:
+        if case.status == Status.VERIFIED and case.response_due is not None and case.response_due < today:
             counts[case.agency]["overdue"] += 1
     scores = []
     active = {a for a, c in counts.items() if c["overdue"] or c["reminders"] or c["escalations"]}
@@ -704,7 +768,7 @@ def _rank(scores: list[AgencyScore]) -> tuple[AgencyScore, ...]:
     return tuple([replace(s, rank=n) for n, s in enumerate(ranked, start=1)] + rest)
 
 
-def _maladministration(received: Sequence[CaseRow], local) -> Maladministration:  # type: ignore[no-untyped-def]
+def _maladministration(received: Sequence[CaseRow], days: dict[int, _Days]) -> Maladministration:
     by_form: Counter[str] = Counter()
     by_agency: dict[str, Counter[str]] = defaultdict(Counter)
     by_month: dict[str, Counter[str]] = defaultdict(Counter)
@@ -713,7 +777,7 @@ def _maladministration(received: Sequence[CaseRow], local) -> Maladministration:
             continue
         by_form[case.maladministration] += 1
         by_agency[case.agency or ""][case.maladministration] += 1
-        by_month[local(case.created_at).strftime("%Y-%m")][case.maladministration] += 1
+        by_month[days[case.id].filed.strftime("%Y-%m")][case.maladministration] += 1
     return Maladministration(
         total=sum(by_form.values()), by_form=dict(by_form.most_common()),
         by_agency={k: dict(v.most_common()) for k, v in sorted(by_agency.items())},
@@ -721,8 +785,8 @@ def _maladministration(received: Sequence[CaseRow], local) -> Maladministration:
     )  # fmt: skip
 
 
-def _satisfaction(cases: Sequence[CaseRow], period: Period, local) -> Satisfaction:  # type: ignore[no-untyped-def]
-    rated = [c for c in cases if c.rating is not None and c.rated_at is not None and period.holds(local(c.rated_at))]
+def _satisfaction(cases: Sequence[CaseRow], period: Period, days: dict[int, _Days]) -> Satisfaction:
+    rated = [c for c in cases if c.rating is not None and period.holds(days[c.id].rated)]
     distribution = {n: 0 for n in range(1, 6)}
     per_agency: dict[str, list[int]] = defaultdict(list)
     per_topic: dict[str, list[int]] = defaultdict(list)
@@ -732,7 +796,7 @@ def _satisfaction(cases: Sequence[CaseRow], period: Period, local) -> Satisfacti
         per_agency[case.agency or ""].append(case.rating)
         if not case.anonymous:
             per_topic[parent_topic(case.topic)].append(case.rating)
-    answered = [c for c in cases if c.first_response_at is not None and period.holds(local(c.first_response_at))]
+    answered = [c for c in cases if period.holds(days[c.id].answered)]
     low = sorted((LowRating(c.id, c.ticket, c.agency, c.rating) for c in rated
                   if c.rating is not None and c.rating <= LOW_RATING and not c.anonymous),
                  key=lambda r: (r.rating, r.ticket))  # fmt: skip
@@ -745,32 +809,30 @@ def _satisfaction(cases: Sequence[CaseRow], period: Period, local) -> Satisfacti
     )  # fmt: skip
 
 
-def _trend(cases: Sequence[CaseRow], period: Period, local) -> Trend:  # type: ignore[no-untyped-def]
+def _trend(cases: Sequence[CaseRow], period: Period, days: dict[int, _Days]) -> Trend:
     unit = "week" if period.days <= WEEKLY_UP_TO else "month"
     edges = _bucket_edges(period, unit, SPIKE_LOOKBACK)
     counted = [c for c in cases if unit == "month" or not c.anonymous]
-    filed = sorted(local(c.created_at) for c in counted)
-    closed = sorted(local(c.closed_at) for c in counted if c.closed_at is not None and Status(c.status) in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE))
+    filed = sorted(days[c.id].filed for c in counted)
+    closed = sorted(d for c in counted if (d := days[c.id].closed) is not None and c.status in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE))
 
-    def upto(days: list[date], end: date) -> int:
-        from bisect import bisect_right
+    def upto(sorted_days: list[date], end: date) -> int:
+        return bisect_right(sorted_days, end)
 
-        return bisect_right(days, end)
-
-    def within(days: list[date], start: date, end: date) -> int:
-        return upto(days, end) - upto(days, start - timedelta(days=1))
+    def within(sorted_days: list[date], start: date, end: date) -> int:
+        return upto(sorted_days, end) - upto(sorted_days, start - timedelta(days=1))
 
     buckets = tuple(Bucket(label, start, end, within(filed, start, end), within(closed, start, end), upto(filed, end) - upto(closed, end))
                     for label, start, end in edges[SPIKE_LOOKBACK:])  # fmt: skip
     grid: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+    starts = [start for _, start, _ in edges]
     for case in counted:
         if case.anonymous or not case.kecamatan:
             continue
-        day = local(case.created_at)
-        for label, start, end in edges:
-            if start <= day <= end:
-                grid[label][(parent_topic(case.topic), case.kecamatan)] += 1
-                break
+        day = days[case.id].filed
+        position = bisect_right(starts, day) - 1
+        if position >= 0 and day <= edges[position][2]:
+            grid[edges[position][0]][(parent_topic(case.topic), case.kecamatan)] += 1
     spikes = []
     labels = [label for label, _, _ in edges]
     for position in range(SPIKE_LOOKBACK, len(labels)):

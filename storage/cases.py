@@ -54,6 +54,7 @@ async def record(
             raise ValueError(f"transition changes unknown field {name}")
         setattr(complaint, name, value)
     complaint.status = transition.to_status.value
+    _milestones(complaint, transition.action, now, due)
     if transition.score is not None:
         complaint.rating = transition.score
         complaint.rating_comment = transition.reason or None
@@ -73,6 +74,21 @@ async def record(
         await session.flush()
         await session.refresh(complaint, ["attachments"])
     return entry
+
+
+def _milestones(complaint: Complaint, action: str, now: datetime, due: object) -> None:
+    """The case's milestones (see `Complaint`), set as they happen; the first of each stays."""
+    if action in ("verify_and_route", "reject", "mark_duplicate") and complaint.verified_at is None:
+        complaint.verified_at = now
+    if action == "verify_and_route":
+        complaint.first_routed_at = complaint.first_routed_at or now
+        complaint.routed_at = now
+    elif action == "respond" and complaint.first_response_at is None:
+        complaint.first_response_at = now
+        complaint.first_response_routed_at = complaint.routed_at
+        complaint.first_response_due = due  # type: ignore[assignment]
+    elif action == "rate":
+        complaint.rated_at = now
 
 
 async def history(session: AsyncSession, complaint: Complaint) -> list[AuditEntry]:

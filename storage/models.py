@@ -189,6 +189,16 @@ class Complaint(Base):
     maladministration: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # The case's tracking number in the national SP4N-LAPOR! system, recorded by an admin.
     lapor_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Milestones, written with the audit row of the moment they happen (storage.cases.record), for
+    # the figures: the first verification decision (routed, rejected or merged), the first and the
+    # latest routing, the first answer with the routing it answered and its deadline then, the rating.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_response_routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_response_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # The citizen's files and those of later messages (officers' answers, citizens' replies).
     attachments: Mapped[list[Attachment]] = relationship(
@@ -256,7 +266,11 @@ class AuditEntry(Base):
     due: Mapped[date | None] = mapped_column(Date, nullable=True)
     code: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
-    __table_args__ = (Index("ix_audit_action_at", "action", "at"),)
+    __table_args__ = (
+        # A period's decisions, read from the index alone (storage.statistics).
+        Index("ix_audit_action_at", "action", "at", "complaint_id", "agency_code", "due", "code"),
+        Index("ix_audit_case_action_at", "complaint_id", "action", "at"),  # a case's pauses
+    )
 
 
 class Admin(Base):

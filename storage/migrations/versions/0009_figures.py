@@ -1,5 +1,6 @@
-"""figures: audit rows keep the agency, the deadline and a reason code of their moment; the
-LAPOR! tracking number; indexes for a period's figures
+"""figures: audit rows keep the agency, the deadline and a reason code of their moment; a case's
+milestones (first verification, routings, first answer, rating) on its row; the LAPOR! tracking
+number; indexes for a period's figures
 
 Revision ID: 0009
 Revises: 0008
@@ -29,9 +30,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('agency_code', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('due', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('code', sa.String(length=32), nullable=True))
-        batch_op.create_index('ix_audit_action_at', ['action', 'at'], unique=False)
+        batch_op.create_index('ix_audit_action_at', ['action', 'at', 'complaint_id', 'agency_code', 'due', 'code'], unique=False)
+        batch_op.create_index('ix_audit_case_action_at', ['complaint_id', 'action', 'at'], unique=False)
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.add_column(sa.Column('lapor_number', sa.String(length=32), nullable=True))
+        for name in ('verified_at', 'first_routed_at', 'routed_at', 'first_response_at', 'first_response_routed_at', 'rated_at'):
+            batch_op.add_column(sa.Column(name, sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('first_response_due', sa.Date(), nullable=True))
         batch_op.create_index('ix_complaints_created', ['created_at'], unique=False)
         batch_op.create_index('ix_complaints_closed', ['closed_at'], unique=False)
         batch_op.create_index('ix_complaints_status_agency', ['status', 'agency_code'], unique=False)
@@ -49,6 +54,20 @@ def upgrade() -> None:
     op.execute(audit.update().values(agency_code=of_case('agency_code')))
     op.execute(audit.update().where(audit.c.action.in_(_VERIFICATION)).values(due=of_case('verification_due')))
     op.execute(audit.update().where(audit.c.action.in_(_AGENCY)).values(due=of_case('response_due')))
+    # The milestones of the cases so far, from their audit rows.
+    of_trail = "(SELECT {aggregate}(a.at) FROM audit_log a WHERE a.complaint_id = complaints.id AND a.action IN ({actions}))"
+    for column, aggregate, actions in (
+        ("verified_at", "MIN", "'verify_and_route', 'reject', 'mark_duplicate'"),
+        ("first_routed_at", "MIN", "'verify_and_route'"),
+        ("routed_at", "MAX", "'verify_and_route'"),
+        ("first_response_at", "MIN", "'respond'"),
+        ("rated_at", "MAX", "'rate'"),
+    ):
+        op.execute(f"UPDATE complaints SET {column} = " + of_trail.format(aggregate=aggregate, actions=actions))
+    op.execute("UPDATE complaints SET first_response_routed_at = (SELECT MAX(a.at) FROM audit_log a WHERE a.complaint_id = complaints.id"
+               " AND a.action = 'verify_and_route' AND a.at <= complaints.first_response_at)")
+    op.execute("UPDATE complaints SET first_response_due = (SELECT MIN(a.due) FROM audit_log a WHERE a.complaint_id = complaints.id"
+               " AND a.action = 'respond' AND a.at = complaints.first_response_at)")
     # "officer:<agency>:<telegram id>": the agency that acted, whatever the case's agency is now.
     rows = op.get_bind().execute(sa.select(audit.c.actor).where(audit.c.actor.like('officer:%')).distinct()).scalars()
     for actor in list(rows):
@@ -63,7 +82,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_complaints_closed')
         batch_op.drop_index('ix_complaints_created')
         batch_op.drop_column('lapor_number')
+        for name in ('verified_at', 'first_routed_at', 'routed_at', 'first_response_at', 'first_response_routed_at',
+                     'first_response_due', 'rated_at'):
+            batch_op.drop_column(name)
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_case_action_at')
         batch_op.drop_index('ix_audit_action_at')
         batch_op.drop_column('code')
         batch_op.drop_column('due')
