@@ -449,10 +449,10 @@ class Case:
                 self.act("answer_info", None, t, "verified", self.citizen, reason=rng.choice(y.comments))
                 since = t
             r = rng.random()
-            if r < 0.007:  # never answered: reminded and escalated every working day, overdue now
+            if r < 0.003:  # never answered: reminded and escalated every working day, overdue now
                 return self.agency_reminders(since, None)
             # A few stragglers answer weeks late; the rest within 1–12 working days.
-            t = self.step(rng.randint(13, 40) if r < 0.027 else rng.choices(RESPONSE_DAYS, RESPONSE_WEIGHTS)[0])
+            t = self.step(rng.randint(13, 30) if r < 0.018 else rng.choices(RESPONSE_DAYS, RESPONSE_WEIGHTS)[0])
             self.agency_reminders(since, t)
             if t is None:
                 return
@@ -526,11 +526,17 @@ class Store:
         self.db = db
         self.copy = copy and db.is_postgres
         self.rows: dict[str, int] = {}
+        self.next_id: dict[str, int] = {}
 
     async def put(self, table: Any, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
         if not rows:
             return
         shaped = _shape(table, rows)
+        if "id" in table.columns and shaped[0]["id"] is None:  # number them ourselves: COPY takes no defaults
+            first = self.next_id.get(table.name, 1)
+            for offset, row in enumerate(shaped):
+                row["id"] = first + offset
+            self.next_id[table.name] = first + len(shaped)
         self.rows[table.name] = self.rows.get(table.name, 0) + len(shaped)
         async with self.db.engine.begin() as connection:
             if self.copy:

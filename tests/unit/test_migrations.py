@@ -34,3 +34,38 @@ def test_migrations_match_the_models_and_downgrade(tmp_path: Path) -> None:
     command.downgrade(alembic_config(url), "base")
     upgrade(url)
     assert differences(url) == []
+
+
+def test_0009_gives_existing_cases_their_milestones_and_audit_facts(tmp_path: Path) -> None:
+    """A case handled before the figures existed: after the upgrade its row has its milestones and
+    its audit rows the agency and deadline of their moment, as if recorded by today's code."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url, "0008")
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO agencies (code, name, kind, active) VALUES ('DPU', 'Dinas PU', 'dinas', 1), ('DINKES', 'Dinas Kesehatan', 'dinas', 1)")
+    db.execute("""INSERT INTO complaints (id, ticket, source_update_id, report_class, topic, agency_code, title, description,
+                  event_date, privacy, language, status, created_at, verification_due, response_due, reopen_count, anonymous,
+                  rating) VALUES (1, 'KKR-2026-000001', 1, 'pengaduan', 'infra.jalan', 'DPU', 'Jalan', 'Uraian', '2026-11-02',
+                  'biasa', 'id', 'closed', '2026-11-02 01:00:00.000000', '2026-11-05', '2026-11-17', 0, 0, 4)""")
+    trail = [("citizen:1", "submit", None, "submitted", "2026-11-02 01:00:00.000000"),
+             ("admin:9", "verify_and_route", "submitted", "verified", "2026-11-03 01:00:00.000000"),
+             ("officer:DINKES:5", "not_ours", "verified", "returned", "2026-11-04 01:00:00.000000"),
+             ("admin:9", "verify_and_route", "returned", "verified", "2026-11-05 01:00:00.000000"),
+             ("officer:DPU:7", "respond", "verified", "responded", "2026-11-09 01:00:00.000000"),
+             ("citizen:1", "rate", "responded", "closed", "2026-11-10 01:00:00.000000")]  # fmt: skip
+    db.executemany("INSERT INTO audit_log (complaint_id, actor, action, from_status, to_status, at) VALUES (1, ?, ?, ?, ?, ?)", trail)
+    db.commit()
+    db.close()
+
+    upgrade(url)
+    db = sqlite3.connect(path)
+    row = db.execute("SELECT verified_at, first_routed_at, routed_at, first_response_at, first_response_routed_at, "
+                     "first_response_due, rated_at FROM complaints").fetchone()  # fmt: skip
+    assert [value[:10] if value else value for value in row] == [
+        "2026-11-03", "2026-11-03", "2026-11-05", "2026-11-09", "2026-11-05", "2026-11-17", "2026-11-10"]
+    facts = db.execute("SELECT action, agency_code, due FROM audit_log ORDER BY id").fetchall()
+    assert facts[2] == ("not_ours", "DINKES", "2026-11-17"), "the returning agency is read from the actor"
+    assert facts[1][2] == "2026-11-05" and facts[4] == ("respond", "DPU", "2026-11-17")
