@@ -6,7 +6,7 @@
 Generates a year (2026) of complaints with their audit trail — submitted, verified and routed (some
 rejected or merged), paused for the reporter's answer, returned *bukan wewenang* and re-routed,
 answered on time or late, rated, reopened, classified — and reminder rows, in bulk. Then measures,
-each `--repeat` times: the year's figures (`storage.statistics.dataset` + `cases.figures.compute`),
+each `--repeat` times: the year's figures (`storage.statistics.tallies` + `cases.figures.compute`),
 one month's, one agency's year, and the workbook (`bot.reports.build.write_xlsx`) of the whole year
 and of its first 20,000 cases, with the peak resident memory each adds (sampled every 10 ms).
 
@@ -318,17 +318,16 @@ async def run_on(url: str, n: int, repeat: int) -> list[dict[str, Any]]:
 
         async def figures(period: Period, scope: Scope) -> str:
             async with db.read() as session:
-                data = await statistics.dataset(session, period, WITA)
-            result = compute(data, period, scope, policy, as_of)
+                result = await statistics.figures(session, period, scope, policy, as_of)
             return f"{result.intake.received} received"
 
         async def timed_parts() -> tuple[float, float]:
             async with db.read() as session:
                 started = time.perf_counter()
-                data = await statistics.dataset(session, year, WITA)
+                tallied = await statistics.tallies(session, year, Scope(), policy.calendar, as_of)
                 loaded = time.perf_counter() - started
             started = time.perf_counter()
-            compute(data, year, Scope(), policy, as_of)
+            compute(tallied, year, Scope(), policy, as_of)
             return loaded, time.perf_counter() - started
 
         lines.append(await measure("year figures", lambda: figures(year, Scope()), repeat))
@@ -343,7 +342,7 @@ async def run_on(url: str, n: int, repeat: int) -> list[dict[str, Any]]:
 
         lines.append(await measure("floor: fetch the case rows", floor_rows, repeat))
         parts = [await timed_parts() for _ in range(repeat)]
-        print(f"  {'  of which SQL + rows':<28} median {stats.median(p[0] for p in parts):6.2f} s; compute median {stats.median(p[1] for p in parts):6.2f} s")
+        print(f"  {'  of which SQL (tallies)':<28} median {stats.median(p[0] for p in parts):6.2f} s; compute median {stats.median(p[1] for p in parts):6.2f} s")
         lines.append(await measure("november figures", lambda: figures(Period(date(YEAR, 11, 1), date(YEAR, 11, 30)), Scope()), repeat))
         lines.append(await measure(f"year figures of {biggest}", lambda: figures(year, Scope(agency=biggest)), repeat))
         with tempfile.TemporaryDirectory() as folder:

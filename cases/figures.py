@@ -1,9 +1,12 @@
 """Problem mapping: the figures Diskominfo, the Bupati and agency heads read, for a period and a scope.
 
-Pure functions, like the case rules beside them: no Telegram, no SQL. `storage.statistics`
-aggregates the rows below in SQL (one row per case with its milestones, the period's events, the
-pauses); `compute` counts, times and ranks them. Nothing reads a counter that could drift: every
-figure comes from complaint rows and their audit trail.
+Pure functions, like the case rules beside them: no Telegram, no SQL. `storage.statistics.tallies`
+counts the period's cases in SQL, grouped by what the figures split them by (`Tallies`: a few
+thousand rows for a year of a province's reports); `compute` adds them up, takes medians and
+percentiles from the counts per number of working days, and ranks. Nothing reads a counter that
+could drift: every figure is counted afresh from complaint rows and their audit trail. The
+exports' one-case-per-row Data sheet uses `CaseRow`, `timings` and `data_row` below, by the same
+definitions.
 
 Definitions (a period is a range of local dates in WITA, both ends included):
 
@@ -21,8 +24,8 @@ Definitions (a period is a range of local dates in WITA, both ends included):
   deadline in force when it answered, and for closing the national app's whole path
   (verification + answer + the silent days before *Selesai*). Open cases overdue now and open cases
   by age are as of `as_of`, the moment the figures are made.
-* **Agency scorecard**: per agency, its routings, first answers (and how many on time, the median
-  time), returns, reopenings, the reminders and escalations sent about its cases, the ratings given
+* **Agency scorecard**: per agency, its cases (those it was routed, answered, returned or
+  reopened in the period), routings, first answers (and how many on time, the median time), returns, reopenings, the reminders and escalations sent about its cases, the ratings given
   to its answers, and its cases overdue now — all in the period but the last. An agency with fewer
   than `SMALL_SAMPLE` cases in the period is marked `small` and never ranked.
 * **Maladministration**: the Ombudsman's ten forms among the period's received cases, per agency
@@ -46,10 +49,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from itertools import accumulate
 from typing import NamedTuple
 
 from cases.calendar import WorkCalendar
-from cases.model import OPEN_STATUSES, Status
+from cases.model import Status
 from cases.workflow import Policy
 
 SMALL_SAMPLE = 5
@@ -57,6 +61,8 @@ WEEKLY_UP_TO = 92  # days: a period up to a quarter is shown per week, a longer 
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (("0-5", 0, 5), ("6-14", 6, 14), ("15-60", 15, 60), (">60", 61, None))
 SPIKE_FACTOR, SPIKE_MIN, SPIKE_LOOKBACK = 2, 3, 3
 LOW_RATING = 2
+STAGES = ("verification", "response", "close")
+AGENCY_ACTIONS = ("verify_and_route", "not_ours", "respond", "reopen")  # what an agency's scorecard counts
 
 
 # -- what storage gives ---------------------------------------------------------------------------
@@ -124,21 +130,6 @@ class CaseRow:
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
-    """A decision in the period: verify_and_route, reject, mark_duplicate, not_ours, respond,
-    reopen. `agency` is the agency concerned (routed to, returning, answering); `first` says a
-    routing was the case's first."""
-
-    case_id: int
-    action: str
-    at: datetime
-    agency: str | None = None
-    due: date | None = None
-    code: str | None = None
-    first: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class Pause:
     """The clock stood still: a question to the reporter (`agency` False: Diskominfo's) until the
     answer (`end`, None while unanswered)."""
@@ -149,11 +140,127 @@ class Pause:
     agency: bool
 
 
+# What storage tallies for a period and a scope (`storage.statistics.tallies`): counts grouped by
+# what the figures split them by, so that a year of a province's reports is a few thousand rows.
+# Moments are local (WITA) dates; "in the period" means a local date in it.
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """Cases filed in the period of a topic in a kecamatan, a report class and a privacy choice."""
+
+    topic: str  # "anonim" for a whistleblower's case
+    kecamatan: str | None  # None for a whistleblower's case, or when not given
+    report_class: str
+    privacy: str
+    anonymous: bool
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Cases filed in the period that an admin classified as a form of maladministration."""
+
+    agency: str | None
+    form: str
+    month: str  # "2026-11", the month filed
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """The period's decisions (verify_and_route, reject, mark_duplicate, not_ours, respond,
+    reopen) about an agency (routed to, returning, answering), with the reason code of a
+    rejection."""
+
+    action: str
+    agency: str | None
+    code: str | None
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """Cases of `agency` whose `stage` ended in the period after `days` working days (less the
+    pauses), and whether that met the deadline (None for "close": the figures judge it)."""
+
+    stage: str  # "verification" (filing → verified), "response" (routing → first answer), "close"
+    agency: str | None
+    days: int
+    in_time: bool | None
+    n: int
+    rated: int = 0  # of which rated since
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """Reminders and escalations sent in the period about an agency's cases, and how many of its
+    cases are past the agency's deadline now."""
+
+    agency: str
+    reminders: int
+    escalations: int
+    overdue: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """Ratings given in the period."""
+
+    agency: str | None
+    topic: str | None  # None for a whistleblower's case
+    rating: int
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRow:
+    """A case open now."""
+
+    id: int
+    ticket: str
+    agency: str | None
+    status: str
+    anonymous: bool
+    filed: date
+    verification_due: date
+    response_due: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    """Cases filed and closed (or rejected, or merged) on a day."""
+
+    day: date
+    anonymous: bool
+    filed: int
+    closed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """Named cases of a topic in a kecamatan filed in a trend bucket (`buckets`)."""
+
+    bucket: str
+    topic: str
+    kecamatan: str
+    n: int
+
+
 @dataclass
-class Dataset:
-    cases: Sequence[CaseRow]
-    events: Sequence[Event] = ()
-    pauses: Sequence[Pause] = ()
+class Tallies:
+    received: Sequence[Received] = ()
+    findings: Sequence[Finding] = ()
+    decided: Sequence[Decided] = ()
+    first_routings: int = 0  # of the period's routings, those that were a case's first
+    touched: Mapping[str, int] = field(default_factory=dict)  # agency -> distinct cases it had in the period
+    taken: Sequence[Taken] = ()
+    load: Sequence[Load] = ()
+    rated: Sequence[Rated] = ()
+    low: Sequence[LowRating] = ()  # named cases rated 1 or 2 in the period
+    open: Sequence[OpenRow] = ()
+    days: Sequence[DayCount] = ()  # every day a case of the scope was filed or closed, up to the period's end
+    cells: Sequence[Cell] = ()
     agencies: dict[str, str] = field(default_factory=dict)  # code -> name, inactive ones included
 
 
@@ -353,6 +460,11 @@ class WorkdayIndex:
         edge = self.first if offset < 0 else self.first + timedelta(days=len(self._sums) - 1)
         return self._at(edge) + self.calendar.working_days_between(edge, day)
 
+    def running(self) -> list[tuple[int, int]]:
+        """Each prepared day's number (`date.toordinal()`) and the working days up to it: the
+        calendar table `storage.statistics` counts stages with."""
+        return [(self._base + offset, total) for offset, total in enumerate(self._sums)]
+
     def between(self, start: date, end: date) -> int:
         sums, base = self._sums, self._base
         a, b = start.toordinal() - base, end.toordinal() - base
@@ -366,40 +478,6 @@ class WorkdayIndex:
 
 def parent_topic(code: str) -> str:
     return code.split(".", 1)[0]
-
-
-def _median(values: Sequence[int]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def _p90(values: Sequence[int]) -> int | None:
-    """Nearest rank: the smallest value with at least 90% of the values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
-
-
-def _duration(samples: Sequence[tuple[int, bool]]) -> Duration:
-    days = [d for d, _ in samples]
-    return Duration(len(samples), _median(days), _p90(days), sum(1 for _, ok in samples if ok))
-
-
-def in_scope(case: CaseRow, scope: Scope) -> bool:
-    if scope.agency is not None and case.agency != scope.agency:
-        return False
-    if scope.kecamatan is not None and (case.anonymous or case.kecamatan != scope.kecamatan):
-        return False
-    if scope.topic is not None:
-        if case.anonymous:
-            return False
-        if case.topic != scope.topic and parent_topic(case.topic) != scope.topic:
-            return False
-    return True
 
 
 def _bucket_edges(period: Period, unit: str, extra_before: int = 0) -> list[tuple[str, date, date]]:
@@ -428,10 +506,6 @@ def _bucket_edges(period: Period, unit: str, extra_before: int = 0) -> list[tupl
     return edges
 
 
-def lookback_start(period: Period) -> date:
-    """The first day storage must load cases from, for the spike baseline."""
-    unit = "week" if period.days <= WEEKLY_UP_TO else "month"
-    return _bucket_edges(period, unit, SPIKE_LOOKBACK)[0][1]
 
 
 # -- one case ------------------------------------------------------------------------------------
@@ -512,7 +586,7 @@ def spans_of(pauses: Iterable[Pause], local, today: date) -> dict[int, dict[bool
     return spans
 
 
-# -- the computation ------------------------------------------------------------------------------
+# -- one case, converted --------------------------------------------------------------------------
 
 
 def local_dates(calendar: WorkCalendar, first: date, last: date) -> Callable[[datetime], date]:
@@ -569,46 +643,8 @@ def _timings_of(case: CaseRow, d: _Days, policy: Policy, index: WorkdayIndex,
         response_in_time = case.first_response_due is not None and d.answered <= case.first_response_due
     if d.closed is not None and case.status == Status.CLOSED:
         close_days = _taken(index, d.filed, d.closed, [*spans.get(False, ()), *spans.get(True, ())])
-        # Closing is measured against the national app's whole path: verification, the agency's
-        # answer, and the silent days before *Selesai*.
-        close_in_time = close_days <= policy.verification_days + policy.response_days + policy.auto_close_days
+        close_in_time = _close_in_time(close_days, policy)
     return Timings(verification_days, verification_in_time, response_days, response_in_time, close_days, close_in_time)
-
-
-def compute(data: Dataset, period: Period, scope: Scope, policy: Policy, as_of: datetime) -> Figures:
-    """The figures of `period` for `scope`, as of `as_of` (the open cases' state is now's)."""
-    calendar = policy.calendar
-    today = calendar.local_date(as_of)
-    cases = [c for c in data.cases if in_scope(c, scope)]
-    first = min([lookback_start(period), today, *(c.created_at.date() - timedelta(days=1) for c in cases)])
-    local = local_dates(calendar, first, max(today, period.end))
-    by_id = {c.id: c for c in cases}
-    events = [e for e in data.events if period.holds(local(e.at))
-              and (e.case_id in by_id or (scope.agency is not None and e.agency == scope.agency))]
-    # Deadlines run a little past today: the index covers them too.
-    index = WorkdayIndex(calendar, first, max(today, period.end) + timedelta(days=120))
-    paused = spans_of((p for p in data.pauses if p.case_id in by_id), local, today)
-
-    days = {c.id: _days_of(c, local) for c in cases}
-    received = [c for c in cases if period.holds(days[c.id].filed)]
-    intake = _intake(received, events)  # in an agency scope, its own decisions on cases that moved on too
-    memo: dict[int, Timings] = {}
-
-    def timed(case: CaseRow) -> Timings:  # once per case, though two passes ask
-        found = memo.get(case.id)
-        if found is None:
-            found = memo[case.id] = _timings_of(case, days[case.id], policy, index, paused.get(case.id, {}))
-        return found
-
-    speed = _speed(cases, period, index, days, today, timed)
-    agencies = _scorecard(data, cases, events, period, days, today, scope, timed)
-    return Figures(
-        period=period, scope=scope, as_of=as_of, intake=intake, speed=speed, agencies=agencies,
-        maladministration=_maladministration(received, days),
-        satisfaction=_satisfaction(cases, period, days),
-        trend=_trend(cases, period, days),
-        grid=_grid(received),
-    )  # fmt: skip
 
 
 def _taken(index: WorkdayIndex, start: date, end: date, spans: Sequence[tuple[date, date]]) -> int:
@@ -623,38 +659,105 @@ def _taken(index: WorkdayIndex, start: date, end: date, spans: Sequence[tuple[da
     return max(0, days)
 
 
-def _intake(received: Sequence[CaseRow], events: Sequence[Event]) -> Intake:
-    named = [c for c in received if not c.anonymous]
-    rejected: Counter[str] = Counter()
-    verified = duplicates = returned = rerouted = reopened = 0
-    for event in events:
-        if event.action == "verify_and_route":
-            if event.first:
-                verified += 1
-            else:
-                rerouted += 1
-        elif event.action == "reject":
-            rejected[event.code or "other"] += 1
-        elif event.action == "mark_duplicate":
-            duplicates += 1
-        elif event.action == "not_ours":
-            returned += 1
-        elif event.action == "reopen":
-            reopened += 1
-    return Intake(
-        received=len(received),
-        by_class=dict(Counter(c.report_class for c in named).most_common()),
-        by_topic=dict(Counter(c.topic for c in named).most_common()),
-        by_parent_topic=dict(Counter(parent_topic(c.topic) for c in named).most_common()),
-        by_kecamatan=dict(Counter(c.kecamatan for c in named if c.kecamatan).most_common()),
-        by_privacy=dict(Counter(c.privacy for c in received).most_common()),
-        anonymous=len(received) - len(named),
-        verified=verified, rejected=dict(rejected.most_common()), duplicates=duplicates,
-        returned=returned, rerouted=rerouted, reopened=reopened,
+
+# -- the computation, over what storage tallied ---------------------------------------------------
+
+
+def buckets(period: Period) -> tuple[str, list[tuple[str, date, date]]]:
+    """The trend's unit and buckets: the period's, after `SPIKE_LOOKBACK` whole ones before it
+    (the spike baseline)."""
+    unit = "week" if period.days <= WEEKLY_UP_TO else "month"
+    return unit, _bucket_edges(period, unit, SPIKE_LOOKBACK)
+
+
+def compute(t: Tallies, period: Period, scope: Scope, policy: Policy, as_of: datetime) -> Figures:
+    """The figures of `period` for `scope` from what storage tallied for them (`t`), as of `as_of`
+    (the open cases' state is now's)."""
+    today = policy.calendar.local_date(as_of)
+    return Figures(
+        period=period, scope=scope, as_of=as_of, intake=_intake(t), speed=_speed(t, policy, today),
+        agencies=_scorecard(t, scope), maladministration=_maladministration(t.findings),
+        satisfaction=_satisfaction(t), trend=_trend(t, period), grid=_grid(t.received),
     )  # fmt: skip
 
 
-def _open_state(case: CaseRow) -> tuple[str, date | None]:
+def _intake(t: Tallies) -> Intake:
+    by_class: Counter[str] = Counter()
+    by_topic: Counter[str] = Counter()
+    by_parent: Counter[str] = Counter()
+    by_kecamatan: Counter[str] = Counter()
+    by_privacy: Counter[str] = Counter()
+    for r in t.received:
+        by_privacy[r.privacy] += r.n
+        if not r.anonymous:
+            by_class[r.report_class] += r.n
+            by_topic[r.topic] += r.n
+            by_parent[parent_topic(r.topic)] += r.n
+            if r.kecamatan:
+                by_kecamatan[r.kecamatan] += r.n
+    rejected: Counter[str] = Counter()
+    actions: Counter[str] = Counter()
+    for d in t.decided:
+        if d.action == "reject":
+            rejected[d.code or "other"] += d.n
+        actions[d.action] += d.n
+    received = sum(r.n for r in t.received)
+    return Intake(
+        received=received, by_class=dict(by_class.most_common()), by_topic=dict(by_topic.most_common()),
+        by_parent_topic=dict(by_parent.most_common()), by_kecamatan=dict(by_kecamatan.most_common()),
+        by_privacy=dict(by_privacy.most_common()), anonymous=sum(r.n for r in t.received if r.anonymous),
+        verified=t.first_routings, rejected=dict(rejected.most_common()), duplicates=actions["mark_duplicate"],
+        returned=actions["not_ours"], rerouted=actions["verify_and_route"] - t.first_routings, reopened=actions["reopen"],
+    )  # fmt: skip
+
+
+class _Histogram:
+    """Working days taken, as counts per value: the median and p90 of many cases without listing them."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[int] = Counter()
+        self.within = 0
+
+    def add(self, days: int, n: int, within: bool) -> None:
+        self.counts[days] += n
+        self.within += n if within else 0
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts.values())
+
+    def nth(self, rank: int) -> int:
+        """The value at 0-based `rank` of the values in order."""
+        seen = 0
+        for value in sorted(self.counts):
+            seen += self.counts[value]
+            if rank < seen:
+                return value
+        raise IndexError(rank)
+
+    def median(self) -> float | None:
+        n = self.n
+        if not n:
+            return None
+        middle = n // 2
+        return float(self.nth(middle)) if n % 2 else (self.nth(middle - 1) + self.nth(middle)) / 2
+
+    def p90(self) -> int | None:
+        """Nearest rank: the smallest value with at least 90% of the values at or below it."""
+        n = self.n
+        return self.nth(max(0, math.ceil(0.9 * n) - 1)) if n else None
+
+    def duration(self) -> Duration:
+        return Duration(self.n, self.median(), self.p90(), self.within)
+
+
+def _close_in_time(days: int, policy: Policy) -> bool:
+    # Closing is measured against the national app's whole path: verification, the agency's
+    # answer, and the silent days before *Selesai*.
+    return days <= policy.verification_days + policy.response_days + policy.auto_close_days
+
+
+def _open_state(case: OpenRow) -> tuple[str, date | None]:
     status = case.status
     if status in (Status.SUBMITTED, Status.RETURNED):
         return "verification", case.verification_due
@@ -663,30 +766,20 @@ def _open_state(case: CaseRow) -> tuple[str, date | None]:
     return "reporter", None  # answered, or waiting for the reporter's information
 
 
-def _speed(cases: Sequence[CaseRow], period: Period, index: WorkdayIndex, days: dict[int, _Days], today: date,
-           timed: Callable[[CaseRow], Timings]) -> Speed:
-    verification: list[tuple[int, bool]] = []
-    response: list[tuple[int, bool]] = []
-    close: list[tuple[int, bool]] = []
+def _speed(t: Tallies, policy: Policy, today: date) -> Speed:
+    stages = {stage: _Histogram() for stage in STAGES}
+    for r in t.taken:
+        within = _close_in_time(r.days, policy) if r.stage == "close" else bool(r.in_time)
+        stages[r.stage].add(r.days, r.n, within)
     overdue: list[OpenCase] = []
     overdue_count = 0
     ageing: dict[str, list[OpenCase]] = {label: [] for label, _, _ in AGE_BUCKETS}
     ageing_count = {label: 0 for label, _, _ in AGE_BUCKETS}
-    for case in cases:
-        d = days[case.id]
-        filed = d.filed
-        if period.holds(d.verified) or period.holds(d.answered) or period.holds(d.closed):
-            taken = timed(case)
-            if taken.verification_days is not None and period.holds(d.verified):
-                verification.append((taken.verification_days, bool(taken.verification_in_time)))
-            if taken.response_days is not None and period.holds(d.answered):
-                response.append((taken.response_days, bool(taken.response_in_time)))
-            if taken.close_days is not None and period.holds(d.closed):
-                close.append((taken.close_days, bool(taken.close_in_time)))
-        if case.status not in OPEN_STATUSES:
-            continue
+    first = min([today, *(c.filed for c in t.open), *(c.verification_due for c in t.open)])
+    index = WorkdayIndex(policy.calendar, first, today)
+    for case in t.open:
         waiting, due = _open_state(case)
-        age = index.between(filed, today)
+        age = index.between(case.filed, today)
         overdue_now = due is not None and due < today  # past its deadline, even on a day off
         item = OpenCase(case.id, case.ticket, case.agency, age, waiting, due, index.between(due, today) if overdue_now else 0)  # type: ignore[arg-type]
         label = next(name for name, lo, hi in AGE_BUCKETS if age >= lo and (hi is None or age <= hi))
@@ -700,58 +793,48 @@ def _speed(cases: Sequence[CaseRow], period: Period, index: WorkdayIndex, days: 
             overdue.append(item)
     overdue.sort(key=lambda o: (-o.late, o.ticket))
     return Speed(
-        verification=_duration(verification), first_response=_duration(response), close=_duration(close),
-        overdue=tuple(overdue), overdue_count=overdue_count,
+        verification=stages["verification"].duration(), first_response=stages["response"].duration(),
+        close=stages["close"].duration(), overdue=tuple(overdue), overdue_count=overdue_count,
         ageing={k: tuple(sorted(v, key=lambda o: (-o.age, o.ticket))) for k, v in ageing.items()},
         ageing_count=ageing_count,
     )  # fmt: skip
 
 
-def _scorecard(data: Dataset, cases: Sequence[CaseRow], events: Sequence[Event], period: Period,
-               days: dict[int, _Days], today: date, scope: Scope, timed: Callable[[CaseRow], Timings]) -> tuple[AgencyScore, ...]:
-    touched: dict[str, set[int]] = defaultdict(set)
+def _scorecard(t: Tallies, scope: Scope) -> tuple[AgencyScore, ...]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    response_days: dict[str, list[int]] = defaultdict(list)
-    for event in events:
-        if event.agency is None or event.action not in ("verify_and_route", "not_ours", "respond", "reopen"):
-            continue
-        if scope.agency is not None and event.agency != scope.agency:
-            continue
-        touched[event.agency].add(event.case_id)
-        counts[event.agency][event.action] += 1
-    for case in cases:
-        if case.agency is None or not period.holds(days[case.id].answered):
-            continue
-        taken = timed(case)
-        counts[case.agency]["answered"] += 1
-        counts[case.agency]["on_time"] += int(bool(taken.response_in_time))
-        if taken.response_days is not None:
-            response_days[case.agency].append(taken.response_days)
-        touched[case.agency].add(case.id)
-    ratings: dict[str, list[int]] = defaultdict(list)
-    for case in cases:
-        if case.agency is None:
-            continue
-        counts[case.agency]["reminders"] += case.reminders
-        counts[case.agency]["escalations"] += case.escalations
-        if case.rating is not None and period.holds(days[case.id].rated):
-            ratings[case.agency].append(case.rating)
-        if case.status == Status.VERIFIED and case.response_due is not None and case.response_due < today:
-            counts[case.agency]["overdue"] += 1
-    scores = []
+    for d in t.decided:
+        if d.agency is not None and d.action in AGENCY_ACTIONS:
+            counts[d.agency][d.action] += d.n
+    response: dict[str, _Histogram] = defaultdict(_Histogram)
+    for r in t.taken:
+        if r.stage == "response" and r.agency is not None:
+            response[r.agency].add(r.days, r.n, bool(r.in_time))
+    for load in t.load:
+        c = counts[load.agency]
+        c["reminders"] += load.reminders
+        c["escalations"] += load.escalations
+        c["overdue"] += load.overdue
+    ratings: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # agency -> [n, sum]
+    for given in t.rated:
+        if given.agency is not None:
+            ratings[given.agency][0] += given.n
+            ratings[given.agency][1] += given.n * given.rating
     active = {a for a, c in counts.items() if c["overdue"] or c["reminders"] or c["escalations"]}
-    for code in sorted(set(touched) | active | set(ratings)):
+    scores = []
+    for code in sorted(set(t.touched) | active | set(ratings) | set(response)):
         if scope.agency is not None and code != scope.agency:
-            continue
+            continue  # another agency's decisions about the scope's cases
         c = counts[code]
-        rated = ratings.get(code, [])
+        histogram = response.get(code, _Histogram())
+        rated, total = ratings.get(code, (0, 0))
+        cases = t.touched.get(code, 0)
         scores.append(AgencyScore(
-            code=code, name=data.agencies.get(code, code), cases=len(touched.get(code, ())),
-            routed=c["verify_and_route"], answered=c["answered"], on_time=c["on_time"],
-            median_response=_median(response_days.get(code, [])), returned=c["not_ours"], reopened=c["reopen"],
-            reminders=c["reminders"], escalations=c["escalations"], rated=len(rated),
-            average_rating=sum(rated) / len(rated) if rated else None, overdue_now=c["overdue"],
-            small=len(touched.get(code, ())) < SMALL_SAMPLE,
+            code=code, name=t.agencies.get(code, code), cases=cases,
+            routed=c["verify_and_route"], answered=histogram.n, on_time=histogram.within,
+            median_response=histogram.median(), returned=c["not_ours"], reopened=c["reopen"],
+            reminders=c["reminders"], escalations=c["escalations"], rated=rated,
+            average_rating=total / rated if rated else None, overdue_now=c["overdue"],
+            small=cases < SMALL_SAMPLE,
         ))  # fmt: skip
     return _rank(scores)
 
@@ -768,16 +851,14 @@ def _rank(scores: list[AgencyScore]) -> tuple[AgencyScore, ...]:
     return tuple([replace(s, rank=n) for n, s in enumerate(ranked, start=1)] + rest)
 
 
-def _maladministration(received: Sequence[CaseRow], days: dict[int, _Days]) -> Maladministration:
+def _maladministration(findings: Sequence[Finding]) -> Maladministration:
     by_form: Counter[str] = Counter()
     by_agency: dict[str, Counter[str]] = defaultdict(Counter)
     by_month: dict[str, Counter[str]] = defaultdict(Counter)
-    for case in received:
-        if not case.maladministration:
-            continue
-        by_form[case.maladministration] += 1
-        by_agency[case.agency or ""][case.maladministration] += 1
-        by_month[days[case.id].filed.strftime("%Y-%m")][case.maladministration] += 1
+    for f in findings:
+        by_form[f.form] += f.n
+        by_agency[f.agency or ""][f.form] += f.n
+        by_month[f.month][f.form] += f.n
     return Maladministration(
         total=sum(by_form.values()), by_form=dict(by_form.most_common()),
         by_agency={k: dict(v.most_common()) for k, v in sorted(by_agency.items())},
@@ -785,54 +866,52 @@ def _maladministration(received: Sequence[CaseRow], days: dict[int, _Days]) -> M
     )  # fmt: skip
 
 
-def _satisfaction(cases: Sequence[CaseRow], period: Period, days: dict[int, _Days]) -> Satisfaction:
-    rated = [c for c in cases if c.rating is not None and period.holds(days[c.id].rated)]
+def _satisfaction(t: Tallies) -> Satisfaction:
     distribution = {n: 0 for n in range(1, 6)}
-    per_agency: dict[str, list[int]] = defaultdict(list)
-    per_topic: dict[str, list[int]] = defaultdict(list)
-    for case in rated:
-        assert case.rating is not None
-        distribution[case.rating] += 1
-        per_agency[case.agency or ""].append(case.rating)
-        if not case.anonymous:
-            per_topic[parent_topic(case.topic)].append(case.rating)
-    answered = [c for c in cases if period.holds(days[c.id].answered)]
-    low = sorted((LowRating(c.id, c.ticket, c.agency, c.rating) for c in rated
-                  if c.rating is not None and c.rating <= LOW_RATING and not c.anonymous),
-                 key=lambda r: (r.rating, r.ticket))  # fmt: skip
-    scores = [c.rating for c in rated if c.rating is not None]
+    per_agency: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_topic: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in t.rated:
+        distribution[r.rating] += r.n
+        for key, table in ((r.agency or "", per_agency), (None if r.topic is None else parent_topic(r.topic), per_topic)):
+            if key is not None:
+                table[key][0] += r.n
+                table[key][1] += r.n * r.rating
+    rated = sum(distribution.values())
+    total = sum(n * score for score, n in distribution.items())
     return Satisfaction(
-        distribution=distribution, rated=len(scores), average=sum(scores) / len(scores) if scores else None,
-        by_agency={k: (len(v), sum(v) / len(v)) for k, v in sorted(per_agency.items())},
-        by_topic={k: (len(v), sum(v) / len(v)) for k, v in sorted(per_topic.items())},
-        answered=len(answered), answered_rated=sum(1 for c in answered if c.rating is not None), low=tuple(low),
+        distribution=distribution, rated=rated, average=total / rated if rated else None,
+        by_agency={k: (n, s / n) for k, (n, s) in sorted(per_agency.items())},
+        by_topic={k: (n, s / n) for k, (n, s) in sorted(per_topic.items())},
+        answered=sum(r.n for r in t.taken if r.stage == "response"),
+        answered_rated=sum(r.rated for r in t.taken if r.stage == "response"),
+        low=tuple(sorted(t.low, key=lambda r: (r.rating, r.ticket))),
     )  # fmt: skip
 
 
-def _trend(cases: Sequence[CaseRow], period: Period, days: dict[int, _Days]) -> Trend:
-    unit = "week" if period.days <= WEEKLY_UP_TO else "month"
-    edges = _bucket_edges(period, unit, SPIKE_LOOKBACK)
-    counted = [c for c in cases if unit == "month" or not c.anonymous]
-    filed = sorted(days[c.id].filed for c in counted)
-    closed = sorted(d for c in counted if (d := days[c.id].closed) is not None and c.status in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE))
+def _trend(t: Tallies, period: Period) -> Trend:
+    unit, edges = buckets(period)
+    counted = [r for r in t.days if unit == "month" or not r.anonymous]
+    filed: Counter[date] = Counter()
+    closed: Counter[date] = Counter()
+    for r in counted:
+        filed[r.day] += r.filed
+        closed[r.day] += r.closed
+    days = sorted(set(filed) | set(closed))
+    filed_upto, closed_upto = list(accumulate(filed[d] for d in days)), list(accumulate(closed[d] for d in days))
 
-    def upto(sorted_days: list[date], end: date) -> int:
-        return bisect_right(sorted_days, end)
+    def upto(sums: list[int], end: date) -> int:
+        position = bisect_right(days, end)
+        return sums[position - 1] if position else 0
 
-    def within(sorted_days: list[date], start: date, end: date) -> int:
-        return upto(sorted_days, end) - upto(sorted_days, start - timedelta(days=1))
+    def within(sums: list[int], start: date, end: date) -> int:
+        return upto(sums, end) - upto(sums, start - timedelta(days=1))
 
-    buckets = tuple(Bucket(label, start, end, within(filed, start, end), within(closed, start, end), upto(filed, end) - upto(closed, end))
-                    for label, start, end in edges[SPIKE_LOOKBACK:])  # fmt: skip
+    trend = tuple(Bucket(label, start, end, within(filed_upto, start, end), within(closed_upto, start, end),
+                         upto(filed_upto, end) - upto(closed_upto, end))
+                  for label, start, end in edges[SPIKE_LOOKBACK:])  # fmt: skip
     grid: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
-    starts = [start for _, start, _ in edges]
-    for case in counted:
-        if case.anonymous or not case.kecamatan:
-            continue
-        day = days[case.id].filed
-        position = bisect_right(starts, day) - 1
-        if position >= 0 and day <= edges[position][2]:
-            grid[edges[position][0]][(parent_topic(case.topic), case.kecamatan)] += 1
+    for cell in t.cells:
+        grid[cell.bucket][(parent_topic(cell.topic), cell.kecamatan)] += cell.n
     spikes = []
     labels = [label for label, _, _ in edges]
     for position in range(SPIKE_LOOKBACK, len(labels)):
@@ -842,14 +921,14 @@ def _trend(cases: Sequence[CaseRow], period: Period, days: dict[int, _Days]) -> 
             if count >= SPIKE_MIN and count >= SPIKE_FACTOR * baseline:
                 spikes.append(Spike(labels[position], key[0], key[1], count, baseline))
     spikes.sort(key=lambda s: (s.bucket, -s.count, s.topic, s.kecamatan))
-    return Trend(unit, buckets, tuple(spikes))
+    return Trend(unit, trend, tuple(spikes))
 
 
-def _grid(received: Sequence[CaseRow]) -> TopicGrid:
+def _grid(received: Sequence[Received]) -> TopicGrid:
     cells: Counter[tuple[str, str]] = Counter()
-    for case in received:
-        if not case.anonymous and case.kecamatan:
-            cells[(parent_topic(case.topic), case.kecamatan)] += 1
+    for r in received:
+        if not r.anonymous and r.kecamatan:
+            cells[(parent_topic(r.topic), r.kecamatan)] += r.n
     topics = Counter[str]()
     places = Counter[str]()
     for (topic, kecamatan), n in cells.items():

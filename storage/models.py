@@ -148,6 +148,14 @@ class TicketCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
+# What storage.statistics.tallies reads of a case (migration 0010's covering index).
+FIGURES_COLUMNS = (
+    "created_at", "closed_at", "status", "agency_code", "anonymous", "kecamatan", "topic", "report_class", "privacy",
+    "maladministration", "verified_at", "first_routed_at", "first_response_at", "first_response_routed_at",
+    "first_response_due", "verification_due", "response_due", "rated_at", "rating", "ticket",
+)  # fmt: skip
+
+
 class Complaint(Base):
     __tablename__ = "complaints"
 
@@ -212,8 +220,9 @@ class Complaint(Base):
 
     __table_args__ = (
         Index("ix_complaints_citizen", "citizen_id", "created_at"),
-        # The figures (storage.statistics): a period's intake, closures, and the open cases.
-        Index("ix_complaints_created", "created_at"),
+        # The figures (storage.statistics): a period's cases read from the index alone — every
+        # column the tallies use, by filing time (a scan of it reads a third of the table's pages).
+        Index("ix_complaints_figures", *FIGURES_COLUMNS),
         Index("ix_complaints_closed", "closed_at"),
         Index("ix_complaints_status_agency", "status", "agency_code"),
     )

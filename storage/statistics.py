@@ -1,10 +1,13 @@
-"""The rows the figures are computed from (`cases.figures`), aggregated in SQL.
+"""What the figures are computed from (`cases.figures`), counted and grouped in SQL.
 
-One query gives every case that matters for the period with its milestones (kept on the case row
-as they happen, with the audit row of the moment: `storage.cases.record`) and the reminders sent
-about it in the period; one the period's decisions, one the pauses. The indexes of migration 0009
-serve them. The whole regency is loaded: an agency's figures are shown beside the regency's, and
-`cases.figures` narrows the scope.
+`tallies` counts a period's cases for a scope by what the figures split them by — received by
+class, topic, kecamatan and privacy; the period's decisions; the working days each stage took
+(from a calendar table, less the pauses); reminders, ratings, the open cases, daily intake and
+closing, the trend's cells — so that Python handles a few thousand grouped rows however many
+cases there are. Milestones are kept on the case row as they happen (`storage.cases.record`);
+the indexes of migrations 0009 and 0010 serve the rest.
+
+`received` streams the period's cases one row each with their milestones, for a report's Data sheet.
 """
 
 from __future__ import annotations
@@ -14,17 +17,54 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlalchemy.types import NullType
 
-from cases.figures import CaseRow, Dataset, Event, Pause, Period, lookback_start
+from cases.calendar import WorkCalendar
+from cases.figures import (
+    AGENCY_ACTIONS,
+    LOW_RATING,
+    CaseRow,
+    Cell,
+    DayCount,
+    Finding,
+    Figures,
+    Decided,
+    Load,
+    LowRating,
+    OpenRow,
+    Pause,
+    Period,
+    Rated,
+    Received,
+    Scope,
+    Tallies,
+    Taken,
+    buckets,
+    compute,
+)
+from cases.model import OPEN_STATUSES, Status
+from cases.workflow import Policy
 from cases.reminders import ADMINS, HEAD, OFFICERS, Kind
 from storage.models import Agency, AuditEntry, Complaint, Reminder
 
 DECISIONS = ("verify_and_route", "reject", "mark_duplicate", "not_ours", "respond", "reopen")
-VERIFICATIONS = ("verify_and_route", "reject", "mark_duplicate")
 PAUSES = ("request_info", "agency_request_info")
 AGENCY_REMINDERS = (Kind.BEFORE.value, Kind.DUE.value, Kind.OVERDUE.value)
 
@@ -49,20 +89,10 @@ def _relevant(start: datetime, end: datetime, lookback: datetime) -> object:
     )
 
 
-def _case_query(where: object, reminders_since: object, reminders_until: object, *, with_title: bool = False) -> Select:
+def _case_query(where: object, reminders_since: date, reminders_until: date, *, with_title: bool = False) -> Select:
     """The cases with their milestones (on the case row: see `Complaint`) and the reminders and
     escalations about each in [reminders_since, reminders_until]."""
-    nudges = (
-        select(
-            Reminder.complaint_id.label("cid"),
-            func.sum(case((Reminder.tier == OFFICERS, 1), else_=0)).label("reminders"),
-            func.sum(case((Reminder.tier.in_((HEAD, ADMINS)), 1), else_=0)).label("escalations"),
-        )
-        .where(Reminder.kind.in_(AGENCY_REMINDERS), Reminder.complaint_id.is_not(None),
-               Reminder.day >= reminders_since, Reminder.day <= reminders_until)  # fmt: skip
-        .group_by(Reminder.complaint_id)
-        .subquery("n")
-    )
+    nudges = _nudges(reminders_since, reminders_until)
     c = Complaint
     return (
         select(
@@ -118,32 +148,341 @@ def _row(values: Sequence[object]) -> CaseRow:
     return CaseRow(*row)  # type: ignore[arg-type]
 
 
-async def dataset(session: AsyncSession, period: Period, tz: ZoneInfo) -> Dataset:
-    """Everything `cases.figures.compute` needs for `period`, regency-wide."""
+class _Dialect:
+    """Local dates as day numbers (`date.toordinal()`) in SQL, and the scalar LEAST/GREATEST, on
+    SQLite and PostgreSQL."""
+
+    def __init__(self, name: str, tz: ZoneInfo, today: date) -> None:
+        # Constants are written into the statement, not bound: PostgreSQL matches a GROUP BY
+        # expression to the selected one only when they are written alike.
+        self.postgresql = name == "postgresql"
+        self.zone = _constant(tz.key)
+        if not self.postgresql:
+            offsets = {tz.utcoffset(datetime(today.year, month, 1)) for month in (1, 4, 7, 10)}
+            if len(offsets) != 1:
+                raise ValueError(f"figures on SQLite need a time zone without daylight saving, not {tz.key}")
+            self.shift = _constant(f"{int(offsets.pop().total_seconds() // 60):+d} minutes")  # type: ignore[union-attr]
+
+    def local(self, moment: Any) -> Any:
+        """The local date of a UTC instant column, as a day number."""
+        if self.postgresql:
+            return type_coerce(cast(func.timezone(self.zone, moment), Date) - _DAY_ZERO, Integer)
+        return cast(func.julianday(moment, self.shift) - _JULIAN_DAY_ZERO, Integer)
+
+    def day(self, value: Any) -> Any:
+        """A date column as a day number."""
+        if self.postgresql:
+            return type_coerce(value - _DAY_ZERO, Integer)
+        return cast(func.julianday(value) - _JULIAN_DAY_ZERO, Integer)
+
+    def month(self, moment: Any) -> Any:
+        """The local "YYYY-MM" of a UTC instant column."""
+        if self.postgresql:
+            return func.to_char(func.timezone(self.zone, moment), _constant("YYYY-MM"))
+        return func.strftime(_constant("%Y-%m"), moment, self.shift)
+
+    def least(self, *values: Any) -> Any:
+        return func.least(*values) if self.postgresql else func.min(*values)
+
+    def greatest(self, *values: Any) -> Any:
+        return func.greatest(*values) if self.postgresql else func.max(*values)
+
+
+_JULIAN_DAY_ZERO = literal_column("1721424.5")  # julianday() of the day before 0001-01-01, day number 0
+_DAY_ZERO = literal_column("DATE '0001-12-31 BC'")  # the same on PostgreSQL
+
+
+def _constant(text: str) -> Any:
+    return literal_column("'" + text.replace("'", "''") + "'")
+
+
+def _scoped(scope: Scope) -> Any:
+    c = Complaint
+    conditions = []
+    if scope.agency is not None:
+        conditions.append(c.agency_code == scope.agency)
+    if scope.kecamatan is not None:
+        conditions += [c.anonymous.is_(False), c.kecamatan == scope.kecamatan]
+    if scope.topic is not None:
+        conditions += [c.anonymous.is_(False), or_(c.topic == scope.topic, c.topic.like(scope.topic + ".%"))]
+    return and_(literal(True), *conditions)
+
+
+async def tallies(session: AsyncSession, period: Period, scope: Scope, calendar: WorkCalendar, as_of: datetime) -> Tallies:
+    """What `cases.figures.compute` needs for `period` and `scope`, counted and grouped in SQL:
+    a few thousand rows however many cases there are (the indexes of migrations 0009 and 0010 serve it)."""
+    connection = await session.connection()
+    today = calendar.local_date(as_of)
+    sql = _Dialect(connection.dialect.name, calendar.tz, today)
+    tz = calendar.tz
     start, end = bounds(period, tz)
-    lookback = _instant(lookback_start(period), tz)
-    where = _relevant(start, end, lookback)
-    connection = await session.connection()  # Core rows: no ORM bookkeeping for plain columns
-    # Converted a chunk at a time: the driver's rows never all live beside the cases made of them.
-    result = await connection.stream(_case_query(where, period.start, period.end).execution_options(yield_per=5000))
-    cases = [_row(r) async for chunk in result.partitions() for r in chunk]
-    first_routing = {c.id: c.first_routed_at for c in cases}
+    unit, edges = buckets(period)
+    c, a = Complaint, AuditEntry
+    cases = and_(_relevant(start, end, _instant(edges[0][1], tz)), _scoped(scope))
 
-    a = AuditEntry
-    decided = await connection.stream(
-        select(a.complaint_id, a.action, raw(a.at), a.agency_code, raw(a.due), a.code)
-        .where(a.action.in_(DECISIONS), a.at >= start, a.at < end).execution_options(yield_per=5000)
+    def within(column: Any) -> Any:
+        return and_(column >= start, column < end)
+
+    async def rows(query: Any) -> list[Any]:
+        return list((await connection.execute(query)).all())
+
+    def decision_filter() -> Any:
+        mine = [a.agency_code == scope.agency] if scope.agency is not None else []
+        return and_(a.action.in_(DECISIONS), within(a.at), or_(cases, *mine))
+
+    anonymous = c.anonymous.is_(True)
+    place = case((anonymous, None), else_=c.kecamatan)  # a whistleblower's is sealed
+    filed = and_(within(c.created_at), _scoped(scope))
+    received = [Received(topic, kecamatan, cls, privacy, bool(anon), n) for topic, kecamatan, cls, privacy, anon, n in await rows(
+        select(c.topic, place, c.report_class, c.privacy, c.anonymous, func.count())
+        .where(filed).group_by(c.topic, place, c.report_class, c.privacy, c.anonymous)
+    )]  # fmt: skip
+    month = sql.month(c.created_at)
+    findings = [Finding(agency, form, filed_in, n) for agency, form, filed_in, n in await rows(
+        select(c.agency_code, c.maladministration, month, func.count())
+        .where(filed, c.maladministration.is_not(None)).group_by(c.agency_code, c.maladministration, month)
+    )]  # fmt: skip
+
+    def decisions(*columns: Any) -> Any:
+        """The period's decisions about the scope; the regency's need no join: every decision in
+        the period is about a case the period's figures count."""
+        query = select(*columns).select_from(a)
+        if scope.regency:
+            return query.where(a.action.in_(DECISIONS), within(a.at))
+        return query.join(c, c.id == a.complaint_id).where(decision_filter())
+
+    decided = [Decided(action, agency, code, n) for action, agency, code, n in await rows(
+        decisions(a.action, a.agency_code, a.code, func.count()).group_by(a.action, a.agency_code, a.code)
+    )]  # fmt: skip
+    # First routings: a case's first is at its `first_routed_at`. An agency's scope counts those
+    # to it of cases that moved on, which only the audit trail knows.
+    if scope.agency is None:
+        first_routings = (await rows(select(func.count()).where(cases, within(c.first_routed_at))))[0][0]
+    else:
+        first_routings = (await rows(decisions(func.count()).where(a.action == "verify_and_route", a.at == c.first_routed_at)))[0][0]
+    # An agency's cases in the period: those it was routed, answered, returned or reopened.
+    touched = {agency: n for agency, n in await rows(
+        decisions(a.agency_code, func.count(a.complaint_id.distinct()))
+        .where(a.action.in_(AGENCY_ACTIONS), a.agency_code.is_not(None)).group_by(a.agency_code)
+    )}  # fmt: skip
+    taken = await _taken(connection, sql, cases, within, calendar, today, period)
+
+    nudges = _nudges(period.start, period.end)
+    load = [
+        Load(agency, int(reminders or 0), int(escalations or 0), int(overdue or 0))
+        for agency, reminders, escalations, overdue in await rows(
+            select(c.agency_code, func.sum(nudges.c.reminders), func.sum(nudges.c.escalations),
+                   func.sum(case((and_(c.status == Status.VERIFIED.value, c.response_due < today), 1), else_=0)))
+            .outerjoin(nudges, nudges.c.cid == c.id).where(cases, c.agency_code.is_not(None)).group_by(c.agency_code)
+        )
+    ]  # fmt: skip
+
+    rated_in_period = and_(within(c.rated_at), c.rating.is_not(None))
+    rated = [
+        Rated(agency, topic, rating, n)
+        for agency, topic, rating, n in await rows(
+            select(c.agency_code, case((anonymous, None), else_=c.topic), c.rating, func.count())
+            .where(cases, rated_in_period).group_by(c.agency_code, case((anonymous, None), else_=c.topic), c.rating)
+        )
+    ]  # fmt: skip
+    low = [LowRating(*row) for row in await rows(
+        select(c.id, c.ticket, c.agency_code, c.rating).where(cases, rated_in_period, c.rating <= LOW_RATING, c.anonymous.is_(False))
+    )]  # fmt: skip
+
+    open_cases = [
+        OpenRow(cid, ticket, agency, status, bool(anon), date.fromordinal(filed), day(verification_due), day(response_due))  # type: ignore[arg-type]
+        for cid, ticket, agency, status, anon, filed, verification_due, response_due in await rows(
+            select(c.id, c.ticket, c.agency_code, c.status, c.anonymous, sql.local(c.created_at), raw(c.verification_due), raw(c.response_due))
+            .where(cases, c.status.in_([s.value for s in OPEN_STATUSES]))
+        )
+    ]  # fmt: skip
+
+    filed_day, closed_day = sql.local(c.created_at), sql.local(c.closed_at)
+    ended = c.status.in_((Status.CLOSED.value, Status.REJECTED.value, Status.DUPLICATE.value))
+    # "closed_day IS NOT NULL", not "closed_at IS NOT NULL": SQLite would read the latter through
+    # ix_complaints_closed and the table instead of the covering index.
+    days = [DayCount(date.fromordinal(o), bool(anon), n, 0) for o, anon, n in await rows(
+        select(filed_day, c.anonymous, func.count()).where(cases).group_by(filed_day, c.anonymous)
+    )] + [DayCount(date.fromordinal(o), bool(anon), 0, n) for o, anon, n in await rows(
+        select(closed_day, c.anonymous, func.count()).where(cases, closed_day.is_not(None), ended).group_by(closed_day, c.anonymous)
+    )]  # fmt: skip
+
+    cells = await _cells(rows, sql, cases, unit, edges, period)
+    names = {code: name for code, name in await rows(select(Agency.code, Agency.name))}
+    return Tallies(
+        received=received, findings=findings, decided=decided, first_routings=int(first_routings), touched=touched, taken=taken, load=load, rated=rated,
+        low=low, open=open_cases, days=days,
+        cells=cells, agencies=names,
+    )  # fmt: skip
+
+
+async def figures(session: AsyncSession, period: Period, scope: Scope, policy: Policy, as_of: datetime) -> Figures:
+    """The figures of `period` for `scope` (`policy.calendar` with the declared days off)."""
+    return compute(await tallies(session, period, scope, policy.calendar, as_of), period, scope, policy, as_of)
+
+
+async def _cells(rows: Any, sql: _Dialect, cases: Any, unit: str, edges: list[tuple[str, date, date]], period: Period) -> list[Cell]:
+    """Named cases per trend bucket, topic and kecamatan. Grouped by calendar month or by week
+    (Monday-based, like the buckets), with whether filed before the period: its first bucket may
+    begin mid-month or mid-week."""
+    c = Complaint
+    filed = sql.local(c.created_at)
+    key = sql.month(c.created_at) if unit == "month" else (filed - literal_column("1", Integer)) // literal_column("7", Integer)  # day 1 was a Monday
+    before = filed < literal_column(str(period.start.toordinal()))
+    found = await rows(
+        select(key, before, c.topic, c.kecamatan, func.count())
+        .where(cases, c.anonymous.is_(False), c.kecamatan.is_not(None), filed >= edges[0][1].toordinal())
+        .group_by(key, before, c.topic, c.kecamatan)
     )
-    events = []
-    async for chunk in decided.partitions():
-        for cid, action, at, agency, due, code in chunk:
-            moment = instant(at)
-            events.append(Event(cid, action, moment, agency, day(due), code,  # type: ignore[arg-type]
-                                action == "verify_and_route" and moment == first_routing.get(cid)))  # fmt: skip
+    labels = {label: (s, e) for label, s, e in edges}
+    cells = []
+    for bucket, is_before, topic, kecamatan, n in found:
+        if unit == "week":
+            monday = date.fromordinal(int(bucket) * 7 + 1)
+            year, week, _ = monday.isocalendar()
+            bucket = f"{year}-W{week:02d}"
+        span = labels.get(bucket)
+        # In the period's first bucket, only what was filed in the period.
+        if span is None or (bool(is_before) and span[0] >= period.start):
+            continue
+        cells.append(Cell(bucket, topic, kecamatan, n))
+    return cells
 
-    pauses = await _pauses(session, select(Complaint.id).where(where))  # type: ignore[arg-type]
-    names = {code: name for code, name in (await connection.execute(select(Agency.code, Agency.name))).all()}
-    return Dataset(cases=cases, events=events, pauses=pauses, agencies=names)
+
+async def _taken(connection: Any, sql: _Dialect, cases: Any, within: Any, calendar: WorkCalendar, today: date,
+                 period: Period) -> list[Taken]:
+    """Working days each stage took, for the stages that ended in the period, less the working
+    days paused waiting for the reporter (Diskominfo's questions for verification, the agency's
+    for its answer, both for closing) — grouped by agency, days and deadline met.
+
+    With `w(d)` the working days up to day `d` (`_Workdays`), "working days in (a, b]" is
+    w(b) − w(a), and a pause's overlap with a stage is w(min(ends)) − w(max(starts)) where
+    positive, as `cases.figures` counts them for one case."""
+    c, a = Complaint, AuditEntry
+    oldest = (await connection.execute(select(func.min(c.created_at)))).scalar()
+    if oldest is None:
+        return []
+    last = max(today, period.end)
+    w = _Workdays(sql, calendar, calendar.local_date(instant(oldest)), last)  # type: ignore[arg-type]
+    closed_in_period = and_(within(c.closed_at), c.status == Status.CLOSED.value)
+    # Each stage's start and end as day numbers: filed, verified; routed (the routing the first
+    # answer answered), answered; filed, closed.
+    f, v = sql.local(c.created_at), sql.local(c.verified_at)
+    r, a_, k = func.coalesce(sql.local(c.first_response_routed_at), f), sql.local(c.first_response_at), sql.local(c.closed_at)
+    m = (
+        select(
+            c.id, c.agency_code.label("agency"), c.rating, f.label("f"), v.label("v"), r.label("r"), a_.label("a"), k.label("k"),
+            sql.day(c.verification_due).label("vdue"), sql.day(c.first_response_due).label("rdue"),
+            within(c.verified_at).label("vp"), within(c.first_response_at).label("ap"), closed_in_period.label("kp"),
+        )
+        .where(cases, or_(within(c.verified_at), within(c.first_response_at), closed_in_period))
+        .cte("m").prefix_with("MATERIALIZED")  # day numbers worked out once per case
+    )  # fmt: skip
+
+    # A question opens a pause that the reporter's answer ends; a second question before the answer
+    # replaces the first; an unanswered one runs to today (as `_pauses` reads them).
+    window = {"partition_by": a.complaint_id, "order_by": (a.at, a.id)}
+    marks = (
+        select(a.complaint_id.label("cid"), a.action, a.at, func.lead(a.action).over(**window).label("next_action"),
+               func.lead(a.at).over(**window).label("next_at"))
+        .where(a.action.in_((*PAUSES, "answer_info")))  # read from ix_audit_action_at; few cases ever pause
+        .subquery("marks")
+    )  # fmt: skip
+    answered = marks.c.next_action == "answer_info"
+    pause = (
+        select(marks.c.cid, (marks.c.action == "agency_request_info").label("by_agency"), sql.local(marks.c.at).label("ps"),
+               case((answered, sql.local(marks.c.next_at)), else_=literal_column(str(today.toordinal()))).label("pe"))
+        .where(marks.c.action.in_(PAUSES), or_(marks.c.next_action.is_(None), answered))
+        .cte("pause").prefix_with("MATERIALIZED")
+    )  # fmt: skip
+    zero = literal_column("0")
+
+    def overlap(start: Any, stop: Any) -> Any:
+        return sql.greatest(zero, w(sql.least(pause.c.pe, stop)) - w(sql.greatest(pause.c.ps, start)))
+
+    by_agency = pause.c.by_agency.is_(True)
+    # Read beside the case row (its primary key): the few paused cases' stages again.
+    paused = (
+        select(
+            c.id,
+            func.sum(case((by_agency, zero), else_=overlap(f, v))).label("pv"),
+            func.sum(case((by_agency, overlap(r, a_)), else_=zero)).label("pr"),
+            func.sum(overlap(f, k)).label("pk"),
+        )
+        .select_from(pause).join(c, c.id == pause.c.cid)
+        .group_by(c.id)
+        .subquery("paused")
+    )  # fmt: skip
+    timed = (
+        select(
+            m.c.agency, m.c.rating, m.c.vp, m.c.ap, m.c.kp,
+            sql.greatest(zero, w(m.c.v) - w(m.c.f) - func.coalesce(paused.c.pv, zero)).label("vdays"),
+            (m.c.v <= m.c.vdue).label("vin"),
+            sql.greatest(zero, w(m.c.a) - w(m.c.r) - func.coalesce(paused.c.pr, zero)).label("rdays"),
+            and_(m.c.rdue.is_not(None), m.c.a <= m.c.rdue).label("rin"),
+            sql.greatest(zero, w(m.c.k) - w(m.c.f) - func.coalesce(paused.c.pk, zero)).label("kdays"),
+        )
+        .outerjoin(paused, paused.c.id == m.c.id)
+        .cte("timed").prefix_with("MATERIALIZED")
+    )  # fmt: skip
+    t = timed.c
+
+    def stage(name: str, days: Any, in_time: Any, ended: Any) -> Any:
+        return (select(literal(name), t.agency, days, in_time, func.count(), func.count(t.rating))
+                .where(ended.is_(True)).group_by(t.agency, days, in_time))  # fmt: skip
+
+    parts = union_all(
+        stage("verification", t.vdays, t.vin, t.vp),
+        stage("response", t.rdays, t.rin, t.ap),
+        stage("close", t.kdays, literal(None, Boolean), t.kp),
+    ).subquery("stages")
+    found = (await connection.execute(select(parts))).all()
+    return [Taken(name, agency, int(days), None if in_time is None else bool(in_time), n, rated)
+            for name, agency, days, in_time, n, rated in found]  # fmt: skip
+
+
+class _Workdays:
+    """w(d): the working days up to day number `d` (`date.toordinal()`), as an SQL expression —
+    the weekdays by arithmetic (day 1, 0001-01-01, was a Monday), less the days off on weekdays
+    before it (holidays, cuti bersama, declared days off: `WorkCalendar`) found by a binary
+    search written as nested CASEs. No table to join: a year of cases evaluates it a million
+    times. Only differences of w are used, so days off before `first` may be left out."""
+
+    def __init__(self, sql: _Dialect, calendar: WorkCalendar, first: date, last: date) -> None:
+        self.sql = sql
+        days = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
+        self.off = [day.toordinal() for day in days if day.weekday() < 5 and not calendar.is_working_day(day)]
+
+    def __call__(self, day: Any) -> Any:
+        one, five, seven = (literal_column(str(n), Integer) for n in (1, 5, 7))
+        day = type_coerce(day, Integer)
+        weeks, into = (day - one) // seven, (day - one) % seven
+        weekdays = five * weeks + self.sql.least(into + one, five)
+        return weekdays - self._off_up_to(day, 0, len(self.off))
+
+    def _off_up_to(self, day: Any, lo: int, hi: int) -> Any:
+        """How many of self.off[lo:hi] are ≤ day, given that all before lo are and none from hi is."""
+        if lo >= hi:
+            return literal_column(str(lo))
+        middle = (lo + hi) // 2
+        return case((day >= literal_column(str(self.off[middle])), self._off_up_to(day, middle + 1, hi)),
+                    else_=self._off_up_to(day, lo, middle))  # fmt: skip
+
+
+def _nudges(since: date, until: date) -> Any:
+    """Per case, the reminders to its agency's officers and the escalations (head, admins) sent
+    on days in [since, until]."""
+    return (
+        select(
+            Reminder.complaint_id.label("cid"),
+            func.sum(case((Reminder.tier == OFFICERS, 1), else_=0)).label("reminders"),
+            func.sum(case((Reminder.tier.in_((HEAD, ADMINS)), 1), else_=0)).label("escalations"),
+        )
+        .where(Reminder.kind.in_(AGENCY_REMINDERS), Reminder.complaint_id.is_not(None),
+               Reminder.day >= since, Reminder.day <= until)  # fmt: skip
+        .group_by(Reminder.complaint_id)
+        .subquery("n")
+    )
 
 
 async def _pauses(session: AsyncSession, selected: Select) -> list[Pause]:

@@ -33,7 +33,7 @@ def plain(markup: str) -> str:
 
 
 async def _stats(settings: Settings, period: Period, agency: str | None, language: str | None) -> int:
-    from cases.figures import Scope, compute
+    from cases.figures import Scope
     from handlers.core.i18n import texts
     from handlers.staff import figures_view as view
     from storage import days_off, statistics
@@ -45,12 +45,12 @@ async def _stats(settings: Settings, period: Period, agency: str | None, languag
         async with db.read() as session:
             calendar = await days_off.load_calendar(session, settings.tz)
             policy = replace(policy, calendar=calendar)  # with the declared days off
-            dataset = await statistics.dataset(session, period, settings.tz)
+            regency = await statistics.figures(session, period, Scope(), policy, now)
+            figures = await statistics.figures(session, period, Scope(agency=agency), policy, now) if agency else regency
+            names = {a.code: a.name for a in await statistics.agencies(session)}
     finally:
         await db.dispose()
-    regency = compute(dataset, period, Scope(), policy, now)
-    figures = compute(dataset, period, Scope(agency=agency), policy, now) if agency else regency
-    print(plain(view.summary_html(figures, t, dataset.agencies, topics, settings.tz, regency=regency if agency else None)))
+    print(plain(view.summary_html(figures, t, names, topics, settings.tz, regency=regency if agency else None)))
     rows = [[str(a.rank or ""), a.code, str(a.cases), str(a.answered), t.percent(a.share_on_time) if a.share_on_time is not None else "—",
              t.number(a.median_response) if a.median_response is not None else "—", str(a.overdue_now),
              t.number(a.average_rating) if a.average_rating is not None else "—", "n<5" if a.small else ""]

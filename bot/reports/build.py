@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from cases.figures import DataRow, Figures, Period, Scope, WorkdayIndex, compute, data_row, spans_of
+from cases.figures import DataRow, Figures, Period, Scope, WorkdayIndex, data_row, spans_of
 from cases.workflow import Policy
 from handlers.core.i18n import texts
 from handlers.core.topics import TopicTree
@@ -33,11 +33,12 @@ class ReportRequest:
 
 async def _figures(db: Database, request: ReportRequest, policy: Policy) -> tuple[Figures, Figures | None, dict[str, str]]:
     async with db.read() as session:
-        dataset = await statistics.dataset(session, request.period, policy.calendar.tz)
-    regency = compute(dataset, request.period, Scope(), policy, request.as_of)
-    if request.agency is None:
-        return regency, None, dataset.agencies
-    return compute(dataset, request.period, Scope(agency=request.agency), policy, request.as_of), regency, dataset.agencies
+        regency = await statistics.figures(session, request.period, Scope(), policy, request.as_of)
+        names = {a.code: a.name for a in await statistics.agencies(session)}
+        if request.agency is None:
+            return regency, None, names
+        agency = await statistics.figures(session, request.period, Scope(agency=request.agency), policy, request.as_of)
+    return agency, regency, names
 
 
 async def _rows(db: Database, request: ReportRequest, policy: Policy) -> AsyncIterator[DataRow]:

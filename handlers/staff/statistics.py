@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from cases.figures import Figures, Period, Scope, compute
+from cases.figures import Figures, Period, Scope
 from cases.workflow import Actor
 from handlers.casework.acting import invalid_button
 from handlers.casework.actors import as_admin, as_officer
@@ -179,12 +179,11 @@ def _too_long(period: Period, ctx: Context) -> str | None:
 
 
 async def figures_of(ctx: Context, period: Period, scope: Scope) -> tuple[Figures, Figures]:
-    """The scope's figures and the regency's, from one load."""
-    dataset = await statistics.dataset(ctx.repo.session, period, ctx.calendar.tz)
-    regency = compute(dataset, period, Scope(), ctx.policy, ctx.now)
+    """The scope's figures and the regency's."""
+    regency = await statistics.figures(ctx.repo.session, period, Scope(), ctx.policy, ctx.now)
     if scope.regency:
         return regency, regency
-    return compute(dataset, period, scope, ctx.policy, ctx.now), regency
+    return await statistics.figures(ctx.repo.session, period, scope, ctx.policy, ctx.now), regency
 
 
 async def _show(event: Event, ctx: Context, admin: Actor | None, officer: Actor | None, period: Period) -> list[Action]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +27,6 @@ from cases import workflow
 from cases.figures import (
     Bucket,
     CaseRow,
-    Dataset,
     Duration,
     Figures,
     LowRating,
@@ -35,6 +34,7 @@ from cases.figures import (
     Pause,
     Period,
     Scope,
+    Tallies,
     compute,
 )
 from cases.reminders import ADMINS, HEAD, OFFICERS
@@ -201,11 +201,11 @@ async def build(url: str) -> Scenario:
     return scenario
 
 
-async def load(url: str, period: Period = DECEMBER) -> Dataset:
+async def load(url: str, period: Period = DECEMBER, scope: Scope = Scope()) -> Tallies:
     db = Database(url)
     try:
         async with db.read() as session:
-            return await statistics.dataset(session, period, WITA)
+            return await statistics.tallies(session, period, scope, POLICY.calendar, AS_OF)
     finally:
         await db.dispose()
 
@@ -217,20 +217,18 @@ def december(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sc
         yield url, asyncio.run(build(url))
 
 
-def by_name(dataset: Dataset, scenario: Scenario) -> dict[str, CaseRow]:
-    names = {case_id: name for name, case_id in scenario.ids.items()}
-    return {names[c.id]: c for c in dataset.cases}
+NOVEMBER_AND_DECEMBER = Period(d(11, 1), d(12, 31))
 
 
 # -- the rows ------------------------------------------------------------------------------------------
 
 
-def test_the_dataset_holds_the_cases_milestones(december: tuple[str, Scenario]) -> None:
+def test_the_case_rows_hold_their_milestones(december: tuple[str, Scenario]) -> None:
     url, scenario = december
-    dataset = asyncio.run(load(url))
-    rows = by_name(dataset, scenario)
+    streamed, pauses = asyncio.run(stream(url, NOVEMBER_AND_DECEMBER))
+    names = {case_id: name for name, case_id in scenario.ids.items()}
+    rows = {names[c.id]: c for c, _ in streamed}
     assert sorted(rows) == ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"]
-    assert dataset.agencies["DPU"] == "Dinas Pekerjaan Umum" and dataset.agencies["DINKES"] == "Dinas Kesehatan"
     b = rows["B"]
     assert (b.status, b.agency, b.kecamatan, b.privacy, b.anonymous) == ("verified", "DINKES", "Loa Kulu", "rahasia", False)
     assert b.created_at == dec(1) and b.verification_due == d(12, 9)  # Fri 4 + the 3 paused days
@@ -238,11 +236,11 @@ def test_the_dataset_holds_the_cases_milestones(december: tuple[str, Scenario]) 
     assert (b.response_routed_at, b.first_response_at, b.first_response_due) == (dec(10, 9), dec(21), d(12, 17))
     assert (b.rating, b.rated_at, b.reopen_count, b.closed_at) == (1, dec(22), 1, None)
     assert b.response_due == d(1, 4, 2027)  # reopened Wed 23: 28, 29, 30, 31 Dec, (1 Jan off) 4 Jan
-    # December's agency reminders only: tier 0 on 17, 18, 21 Dec; the head on 18 and 21; the
-    # admins' verification reminder is not about the agency.
+    # Every agency reminder about the case: tier 0 on 17, 18, 21 Dec; the head on 18 and 21; the
+    # admins' verification reminder is not about the agency. K's include January's.
     assert (b.reminders, b.escalations) == (3, 2)
     assert (rows["D"].reminders, rows["D"].escalations) == (4, 4)
-    assert (rows["K"].reminders, rows["K"].escalations) == (2, 1)  # not January's
+    assert (rows["K"].reminders, rows["K"].escalations) == (3, 3)
     c = rows["C"]
     assert (c.first_response_due, c.response_routed_at) == (d(12, 14), dec(3, 9))  # Thu 10 + 2 paused days
     g = rows["G"]
@@ -250,43 +248,40 @@ def test_the_dataset_holds_the_cases_milestones(december: tuple[str, Scenario]) 
     assert (g.rating, g.rated_at, g.closed_at, g.status) == (2, dec(16), dec(16), "closed")
     assert (rows["J"].verified_at, rows["J"].status) == (at(d(11, 30), 23, 30), "rejected")
     assert rows["I"].first_routed_at == at(d(11, 30), 9) and rows["I"].first_response_due == d(12, 7)
-
-
-def test_the_dataset_holds_the_periods_decisions_and_the_pauses(december: tuple[str, Scenario]) -> None:
-    url, scenario = december
-    dataset = asyncio.run(load(url))
     n = scenario.id
-    events = {(e.case_id, e.action, e.at, e.agency, e.due, e.code, e.first) for e in dataset.events}
-    assert {e for e in events if e[0] == n("B")} == {
-        (n("B"), "verify_and_route", dec(8, 9), "DPU", d(12, 9), None, True),  # measured against verification
-        (n("B"), "not_ours", dec(9), "DPU", d(12, 15), None, False),  # DPU's deadline: Tue 8 + 5
-        (n("B"), "verify_and_route", dec(10, 9), "DINKES", d(12, 9), None, False),
-        (n("B"), "respond", dec(21), "DINKES", d(12, 17), None, False),
-        (n("B"), "reopen", dec(23), "DINKES", None, None, False),
-    }
-    assert {e for e in events if e[1] == "reject"} == {
-        (n("E"), "reject", dec(7), None, d(12, 9), "vague", False),
-        (n("F"), "reject", dec(11), None, d(12, 10), None, False),
-    }
-    # November's decisions (I's routing, J's rejection at 23:30 WITA on the 30th) are not December's.
-    assert {e[0] for e in events if e[1] in ("verify_and_route", "reject")} == {n(x) for x in "ABCDEFGK"}
-    assert all(DECEMBER.holds(e.at.astimezone(WITA).date()) for e in dataset.events)
-    # 7 routings (A, B twice, C, D, G, K), 2 rejections, 1 duplicate, 1 return, 6 answers (A, B,
-    # C, D, G and I's of Tue 1 Dec), 1 reopening.
-    actions = [e.action for e in dataset.events]
-    assert len(actions) == 18 and actions.count("verify_and_route") == 7 and actions.count("respond") == 6
-    assert set(dataset.pauses) == {
+    assert set(pauses) == {
         Pause(n("B"), dec(2), dec(7), agency=False),
         Pause(n("C"), dec(7), dec(9), agency=True),
         Pause(n("L"), dec(29), None, agency=False),  # still waiting for the reporter
     }
 
 
+def test_the_tallies_count_the_periods_decisions(december: tuple[str, Scenario]) -> None:
+    url, _ = december
+    tallied = asyncio.run(load(url))
+    decided = {(r.action, r.agency, r.code): r.n for r in tallied.decided}
+    # November's decisions (I's routing, J's rejection at 23:30 WITA on the 30th) are not December's.
+    # 7 routings: first ones A, B (to DPU), C, D, G, K, and B's re-route to DINKES; rejections E
+    # (a listed reason) and F (none); H merged; B returned by DPU; answers A, C, D, I (DPU), B, G
+    # (DINKES); B reopened.
+    assert decided == {
+        ("verify_and_route", "DPU", None): 4, ("verify_and_route", "DINKES", None): 3,
+        ("reject", None, "vague"): 1, ("reject", None, None): 1, ("mark_duplicate", None, None): 1,
+        ("not_ours", "DPU", None): 1, ("respond", "DPU", None): 4, ("respond", "DINKES", None): 2,
+        ("reopen", "DINKES", None): 1,
+    }  # fmt: skip
+    assert tallied.first_routings == 6
+    # The agencies' reminders and escalations of December only (K's January ones are not).
+    loads = {r.agency: (r.reminders, r.escalations, r.overdue) for r in tallied.load}
+    assert loads["DPU"] == (4, 4, 0) and loads["DINKES"] == (5, 3, 1)
+    assert tallied.agencies["DPU"] == "Dinas Pekerjaan Umum" and tallied.agencies["DINKES"] == "Dinas Kesehatan"
+
+
 # -- the figures ---------------------------------------------------------------------------------------
 
 
 def december_figures(url: str, scope: Scope = Scope()) -> Figures:
-    return compute(asyncio.run(load(url)), DECEMBER, scope, POLICY, AS_OF)
+    return compute(asyncio.run(load(url, DECEMBER, scope)), DECEMBER, scope, POLICY, AS_OF)
 
 
 def test_intake_of_december(december: tuple[str, Scenario]) -> None:
@@ -436,7 +431,7 @@ def test_received_streams_the_periods_cases_with_their_titles(december: tuple[st
 # -- an old case open through a past period ------------------------------------------------------------
 
 
-async def old_case(url: str) -> tuple[Dataset, Scenario]:
+async def old_case(url: str) -> tuple[Tallies, Scenario]:
     await upgrade_async(url)
     db = Database(url)
     scenario = Scenario()
@@ -458,7 +453,8 @@ async def old_case(url: str) -> tuple[Dataset, Scenario]:
             await o.act("M", "rate", REPORTER, dec(2), score=4)
             await o.file("N", at(d(11, 10)), "kes.lain", "Anggana")
         async with db.read() as session:
-            return await statistics.dataset(session, Period(d(11, 1), d(11, 30)), WITA), scenario
+            november = Period(d(11, 1), d(11, 30))
+            return await statistics.tallies(session, november, Scope(), POLICY.calendar, AS_OF), scenario
     finally:
         await db.dispose()
 
@@ -470,11 +466,51 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_a_case_open_through_a_past_period_is_in_its_backlog(database_url: str) -> None:
-    dataset, _ = asyncio.run(old_case(database_url))
+    tallied, _ = asyncio.run(old_case(database_url))
     november = Period(d(11, 1), d(11, 30))
-    result = compute(dataset, november, Scope(), POLICY, AS_OF)
+    result = compute(tallied, november, Scope(), POLICY, AS_OF)
     # Weeks of November: W44 (1 Nov only), W45 .. W48, W49 (30 Nov only). M was open all month; N
     # from Tue 10 Nov (W46).
     assert [b.backlog for b in result.trend.buckets] == [1, 1, 2, 2, 2, 2]
     dpu = next(a for a in result.agencies if a.code == "DPU")
     assert (dpu.reminders, dpu.escalations) == (1, 1)
+
+
+# -- working days in SQL ---------------------------------------------------------------------------
+
+
+def test_working_days_in_sql_equal_the_calendars(database_url: str) -> None:
+    """`_Workdays` (weekdays by arithmetic, days off by a nested CASE) against `WorkCalendar`,
+    over three years with holidays, cuti bersama and declared days off, on this database."""
+    import random
+
+    from sqlalchemy import Integer, column, select, values
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from cases.calendar import WorkCalendar
+    from cases.figures import WorkdayIndex
+
+    rng = random.Random(7)
+    first, last = d(1, 1, 2025), d(12, 31, 2027)
+    span = (last - first).days
+    declared = {first + timedelta(days=rng.randrange(span)) for _ in range(30)}
+    calendar = WorkCalendar(WITA, declared)
+    index = WorkdayIndex(calendar, first, last)
+    pairs = [sorted((first + timedelta(days=rng.randrange(span)), first + timedelta(days=rng.randrange(span)))) for _ in range(300)]
+    pairs += [(day, day + timedelta(days=1)) for day in sorted(declared)]  # each declared day, alone
+
+    async def run() -> list[int]:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                sql = statistics._Dialect(connection.dialect.name, WITA, last)
+                w = statistics._Workdays(sql, calendar, first, last)
+                days = values(column("n", Integer), column("a", Integer), column("b", Integer), name="pairs",
+                              literal_binds=True).data([(n, a.toordinal(), b.toordinal()) for n, (a, b) in enumerate(pairs)]).cte("pairs")
+                found = dict((await connection.execute(select(days.c.n, w(days.c.b) - w(days.c.a)))).all())
+                return [int(found[n]) for n in range(len(pairs))]
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(run()) == [index.between(a, b) for a, b in pairs]
+    assert any(not calendar.is_working_day(day) and day.weekday() < 5 for day in declared), "a declared day off on a weekday"

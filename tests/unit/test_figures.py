@@ -30,9 +30,7 @@ from cases.figures import (
     Bucket,
     CaseRow,
     DataRow,
-    Dataset,
     Duration,
-    Event,
     Figures,
     LowRating,
     OpenCase,
@@ -42,12 +40,12 @@ from cases.figures import (
     Spike,
     Timings,
     WorkdayIndex,
-    compute,
     data_row,
     spans_of,
     timings,
 )
 from cases.workflow import Policy
+from tests.figures_history import Event, figures_of, history  # noqa: F401 (history: the database fixture)
 
 WITA = ZoneInfo("Asia/Makassar")
 POLICY = Policy()
@@ -101,7 +99,7 @@ def whistleblower(case_id: int, filed: datetime, **fields: Any) -> CaseRow:
 
 def figures(cases: Iterable[CaseRow], events: Iterable[Event] = (), pauses: Iterable[Pause] = (), *,
             period: Period = DECEMBER, scope: Scope = Scope(), as_of: datetime = AS_OF) -> Figures:
-    return compute(Dataset(list(cases), list(events), list(pauses), dict(NAMES)), period, scope, POLICY, as_of)
+    return figures_of(cases, events, pauses, names=NAMES, period=period, scope=scope, policy=POLICY, as_of=as_of)
 
 
 def score(result: Figures, code: str) -> AgencyScore:

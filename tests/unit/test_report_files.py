@@ -25,11 +25,10 @@ from cases.calendar import WorkCalendar
 from cases.figures import (
     CaseRow,
     DataRow,
-    Dataset,
-    Event,
     Figures,
     Period,
     Scope,
+    Tallies,
     WorkdayIndex,
     compute,
     data_row,
@@ -37,6 +36,7 @@ from cases.figures import (
 from cases.workflow import Policy
 from handlers.core.i18n import texts
 from handlers.core.topics import load_topics
+from tests.figures_history import Event, figures_of, history  # noqa: F401 (history: the database fixture)
 
 AGENCIES = {"DINKES": "Dinas Kesehatan", "DPUPR": "Dinas Pekerjaan Umum dan Penataan Ruang"}
 PERIOD = Period(date(2026, 11, 1), date(2026, 11, 30))
@@ -101,12 +101,8 @@ def events() -> list[Event]:
 TITLES = {1: HYPERLINK, 2: "Puskesmas tutup", 3: "Jalan rusak", 4: "Laporan anonim #7QK", 5: "PPDB", 6: "BPJS"}
 
 
-def dataset() -> Dataset:
-    return Dataset(cases(), events(), (), AGENCIES)
-
-
 def figures(scope: Scope = Scope()) -> Figures:
-    return compute(dataset(), PERIOD, scope, POLICY, AS_OF)
+    return figures_of(cases(), events(), names=AGENCIES, period=PERIOD, scope=scope, policy=POLICY, as_of=AS_OF)
 
 
 def data_rows() -> list[DataRow]:
@@ -285,7 +281,7 @@ def test_a_file_target(tmp_path: Path) -> None:
 def test_an_empty_period_still_makes_a_workbook() -> None:
     buffer = io.BytesIO()
     report = XlsxReport(buffer, labels(), heading="Laporan")
-    report.write_figures(compute(Dataset([]), PERIOD, Scope(), POLICY, AS_OF))
+    report.write_figures(compute(Tallies(), PERIOD, Scope(), POLICY, AS_OF))
     assert report.add_rows([]) == 0
     report.close()
     book = load(buffer.getvalue())

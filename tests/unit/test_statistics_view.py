@@ -10,12 +10,13 @@ import pytest
 
 from bot.reports import charts
 from cases.calendar import WITA
-from cases.figures import CaseRow, Dataset, Event, Period, Scope, compute
+from cases.figures import CaseRow, Period, Scope, Tallies, compute
 from cases.workflow import Policy
 from handlers.core.i18n import texts
 from handlers.core.topics import load_topics
 from handlers.staff import figures_view as view
 from handlers.staff.statistics import decode, encode, presets, typed
+from tests.figures_history import Event, figures_of as stored_figures, history  # noqa: F401 (history: the database fixture)
 
 T = texts("id")
 TOPICS = load_topics()
@@ -47,8 +48,7 @@ def case(n: int, agency: str, *, answered: int | None = None, due: date | None =
 def figures_of(cases: list[CaseRow], names: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     events = [Event(c.id, "verify_and_route", c.first_routed_at, c.agency, None, None, True) for c in cases if c.first_routed_at]  # type: ignore[arg-type]
     events += [Event(c.id, "respond", c.first_response_at, c.agency, c.first_response_due) for c in cases if c.first_response_at]  # type: ignore[arg-type]
-    data = Dataset(cases=cases, events=events, agencies=names or {})
-    return compute(data, NOVEMBER, Scope(), Policy(), AS_OF)
+    return stored_figures(cases, events, names=names, period=NOVEMBER, policy=Policy(), as_of=AS_OF)
 
 
 def test_typed_periods() -> None:
@@ -121,7 +121,7 @@ def test_the_heat_table_folds_the_rest_into_others() -> None:
 
 
 def test_no_chart_when_there_is_nothing_to_show() -> None:
-    figures = compute(Dataset(cases=[]), NOVEMBER, Scope(), Policy(), AS_OF)
+    figures = compute(Tallies(), NOVEMBER, Scope(), Policy(), AS_OF)
     assert view.charts(figures, T, TOPICS, agencies=True) == []
     assert view.maladministration_chart(figures, T) is None and view.grid_chart(figures, T, TOPICS) is None
 
