@@ -310,9 +310,8 @@ async def tallies(session: AsyncSession, period: Period, scope: Scope, calendar:
     cells = await _cells(rows, sql, cases, unit, edges, period)
     names = {code: name for code, name in await rows(select(Agency.code, Agency.name))}
     return Tallies(
-        received=received, findings=findings, decided=decided, first_routings=int(first_routings), touched=touched, taken=taken, load=load, rated=rated,
-        low=low, open=open_cases, days=days,
-        cells=cells, agencies=names,
+        received=received, findings=findings, decided=decided, first_routings=int(first_routings), touched=touched,
+        taken=taken, load=load, rated=rated, low=low, open=open_cases, days=days, cells=cells, agencies=names,
     )  # fmt: skip
 
 
