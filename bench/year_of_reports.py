@@ -321,15 +321,13 @@ async def run_on(url: str, n: int, repeat: int) -> list[dict[str, Any]]:
                                            .group_by(Complaint.agency_code).order_by(func.count().desc()).limit(1))  # fmt: skip
 
         async def figures(period: Period, scope: Scope) -> str:
-            async with db.read() as session:
-                result = await statistics.figures(session, period, scope, policy, as_of)
+            result = await statistics.figures(db.read, period, scope, policy, as_of)
             return f"{result.intake.received} received"
 
         async def timed_parts() -> tuple[float, float]:
-            async with db.read() as session:
-                started = time.perf_counter()
-                tallied = await statistics.tallies(session, year, Scope(), policy.calendar, as_of)
-                loaded = time.perf_counter() - started
+            started = time.perf_counter()
+            tallied = await statistics.tallies(db.read, year, Scope(), policy.calendar, as_of)
+            loaded = time.perf_counter() - started
             started = time.perf_counter()
             compute(tallied, year, Scope(), policy, as_of)
             return loaded, time.perf_counter() - started

@@ -65,7 +65,7 @@ async def run_job(name: str, db: Database, config: HandlerConfig, tz: ZoneInfo, 
     async with db.write() as session, session.begin():
         calendar = await days_off.load_calendar(session, tz)
         ctx = Context(repo=Repository(session), config=config, calendar=calendar, now=now,
-                      language=config.default_language)  # fmt: skip
+                      language=config.default_language, reads=db.read)  # fmt: skip
         rows = rows_for(await job.run(ctx))
         session.add_all(rows)
     return len(rows)

@@ -151,7 +151,7 @@ class Processor:
             return []
         await self._refresh_calendar(session)
         ctx = Context(repo=Repository(session), config=self.config, calendar=self.calendar, now=now,
-                      language=self.config.default_language, flood=self.flood)
+                      language=self.config.default_language, flood=self.flood, reads=self.db.read)
         try:
             return await router.handle(event, ctx)
         finally:

@@ -12,7 +12,9 @@ the indexes of migrations 0009 and 0010 serve the rest.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -208,116 +210,156 @@ def _scoped(scope: Scope) -> Any:
     return and_(literal(True), *conditions)
 
 
-async def tallies(session: AsyncSession, period: Period, scope: Scope, calendar: WorkCalendar, as_of: datetime) -> Tallies:
+Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+def one_session(session: AsyncSession) -> Sessions:
+    """`session` as the `Sessions` `tallies` wants: its statements then run one after another."""
+    lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def borrowed() -> AsyncIterator[AsyncSession]:
+        async with lock:
+            yield session
+
+    return borrowed
+
+
+async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: WorkCalendar, as_of: datetime) -> Tallies:
     """What `cases.figures.compute` needs for `period` and `scope`, counted and grouped in SQL:
-    a few thousand rows however many cases there are (the indexes of migrations 0009 and 0010 serve it)."""
-    connection = await session.connection()
+    a few thousand rows however many cases there are (the indexes of migrations 0009 and 0010 serve it).
+
+    The statements run in two lanes, each on a session of its own from `sessions` (read sessions:
+    on SQLite they read beside the writer), at the same time: the working days each stage took is
+    the longest statement, and the other lane runs beside it. On PostgreSQL both lanes read one
+    snapshot (exported by one, imported by the other); on SQLite each lane has its own, taken a
+    moment apart (a case changing in that moment may count as before in one figure and as after
+    in another)."""
     today = calendar.local_date(as_of)
-    sql = _Dialect(connection.dialect.name, calendar.tz, today)
     tz = calendar.tz
     start, end = bounds(period, tz)
     unit, edges = buckets(period)
     c, a = Complaint, AuditEntry
     cases = and_(_relevant(start, end, _instant(edges[0][1], tz)), _scoped(scope))
+    snapshot: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     def within(column: Any) -> Any:
         return and_(column >= start, column < end)
-
-    async def rows(query: Any) -> list[Any]:
-        return list((await connection.execute(query)).all())
 
     def decision_filter() -> Any:
         mine = [a.agency_code == scope.agency] if scope.agency is not None else []
         return and_(a.action.in_(DECISIONS), within(a.at), or_(cases, *mine))
 
     anonymous = c.anonymous.is_(True)
-    place = case((anonymous, None), else_=c.kecamatan)  # a whistleblower's is sealed
-    filed = and_(within(c.created_at), _scoped(scope))
-    received = [Received(topic, kecamatan, cls, privacy, bool(anon), n) for topic, kecamatan, cls, privacy, anon, n in await rows(
-        select(c.topic, place, c.report_class, c.privacy, c.anonymous, func.count())
-        .where(filed).group_by(c.topic, place, c.report_class, c.privacy, c.anonymous)
-    )]  # fmt: skip
-    month = sql.month(c.created_at)
-    findings = [Finding(agency, form, filed_in, n) for agency, form, filed_in, n in await rows(
-        select(c.agency_code, c.maladministration, month, func.count())
-        .where(filed, c.maladministration.is_not(None)).group_by(c.agency_code, c.maladministration, month)
-    )]  # fmt: skip
 
-    def decisions(*columns: Any) -> Any:
-        """The period's decisions about the scope; the regency's need no join: every decision in
-        the period is about a case the period's figures count."""
-        query = select(*columns).select_from(a)
-        if scope.regency:
-            return query.where(a.action.in_(DECISIONS), within(a.at))
-        return query.join(c, c.id == a.complaint_id).where(decision_filter())
+    async def lane(work: Callable[[Any, _Dialect], Awaitable[dict[str, Any]]], exports: bool) -> dict[str, Any]:
+        async with sessions() as session:
+            if session.bind.dialect.name == "postgresql" and not session.in_transaction():
+                connection = await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+                if exports:
+                    snapshot.set_result((await connection.exec_driver_sql("SELECT pg_export_snapshot()")).scalar_one())
+                else:
+                    await connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{await snapshot}'")
+            else:
+                connection = await session.connection()
+            return await work(connection, _Dialect(connection.dialect.name, tz, today))
 
-    decided = [Decided(action, agency, code, n) for action, agency, code, n in await rows(
-        decisions(a.action, a.agency_code, a.code, func.count()).group_by(a.action, a.agency_code, a.code)
-    )]  # fmt: skip
-    # First routings: a case's first is at its `first_routed_at`. An agency's scope counts those
-    # to it of cases that moved on, which only the audit trail knows.
-    if scope.agency is None:
-        first_routings = (await rows(select(func.count()).where(cases, within(c.first_routed_at))))[0][0]
-    else:
-        first_routings = (await rows(decisions(func.count()).where(a.action == "verify_and_route", a.at == c.first_routed_at)))[0][0]
-    # An agency's cases in the period: those it was routed, answered, returned or reopened.
-    touched = {agency: n for agency, n in await rows(
-        decisions(a.agency_code, func.count(a.complaint_id.distinct()))
-        .where(a.action.in_(AGENCY_ACTIONS), a.agency_code.is_not(None)).group_by(a.agency_code)
-    )}  # fmt: skip
-    taken = await _taken(connection, sql, cases, within, calendar, today, period)
+    async def intake(connection: Any, sql: _Dialect) -> dict[str, Any]:
+        """Received, the period's decisions, the open cases, the trend."""
 
-    nudges = _nudges(period.start, period.end)
-    load = [
-        Load(agency, int(reminders or 0), int(escalations or 0), int(overdue or 0))
-        for agency, reminders, escalations, overdue in await rows(
-            select(c.agency_code, func.sum(nudges.c.reminders), func.sum(nudges.c.escalations),
-                   func.sum(case((and_(c.status == Status.VERIFIED.value, c.response_due < today), 1), else_=0)))
-            .outerjoin(nudges, nudges.c.cid == c.id).where(cases, c.agency_code.is_not(None)).group_by(c.agency_code)
-        )
-    ]  # fmt: skip
+        async def rows(query: Any) -> list[Any]:
+            return list((await connection.execute(query)).all())
 
-    rated_in_period = and_(within(c.rated_at), c.rating.is_not(None))
-    rated = [
-        Rated(agency, topic, rating, n)
-        for agency, topic, rating, n in await rows(
-            select(c.agency_code, case((anonymous, None), else_=c.topic), c.rating, func.count())
-            .where(cases, rated_in_period).group_by(c.agency_code, case((anonymous, None), else_=c.topic), c.rating)
-        )
-    ]  # fmt: skip
-    low = [LowRating(*row) for row in await rows(
-        select(c.id, c.ticket, c.agency_code, c.rating).where(cases, rated_in_period, c.rating <= LOW_RATING, c.anonymous.is_(False))
-    )]  # fmt: skip
+        place = case((anonymous, None), else_=c.kecamatan)  # a whistleblower's is sealed
+        filed = and_(within(c.created_at), _scoped(scope))
+        received = [Received(topic, kecamatan, cls, privacy, bool(anon), n) for topic, kecamatan, cls, privacy, anon, n in await rows(
+            select(c.topic, place, c.report_class, c.privacy, c.anonymous, func.count())
+            .where(filed).group_by(c.topic, place, c.report_class, c.privacy, c.anonymous)
+        )]  # fmt: skip
+        month = sql.month(c.created_at)
+        findings = [Finding(agency, form, filed_in, n) for agency, form, filed_in, n in await rows(
+            select(c.agency_code, c.maladministration, month, func.count())
+            .where(filed, c.maladministration.is_not(None)).group_by(c.agency_code, c.maladministration, month)
+        )]  # fmt: skip
 
-    open_cases = [
-        OpenRow(cid, ticket, agency, status, bool(anon), date.fromordinal(filed), day(verification_due), day(response_due))  # type: ignore[arg-type]
-        for cid, ticket, agency, status, anon, filed, verification_due, response_due in await rows(
-            select(c.id, c.ticket, c.agency_code, c.status, c.anonymous, sql.local(c.created_at), raw(c.verification_due), raw(c.response_due))
-            .where(cases, c.status.in_([s.value for s in OPEN_STATUSES]))
-        )
-    ]  # fmt: skip
+        def decisions(*columns: Any) -> Any:
+            """The period's decisions about the scope; the regency's need no join: every decision
+            in the period is about a case the period's figures count."""
+            query = select(*columns).select_from(a)
+            if scope.regency:
+                return query.where(a.action.in_(DECISIONS), within(a.at))
+            return query.join(c, c.id == a.complaint_id).where(decision_filter())
 
-    filed_day, closed_day = sql.local(c.created_at), sql.local(c.closed_at)
-    ended = c.status.in_((Status.CLOSED.value, Status.REJECTED.value, Status.DUPLICATE.value))
-    # "closed_day IS NOT NULL", not "closed_at IS NOT NULL": SQLite would read the latter through
-    # ix_complaints_closed and the table instead of the covering index.
-    days = [DayCount(date.fromordinal(o), bool(anon), n, 0) for o, anon, n in await rows(
-        select(filed_day, c.anonymous, func.count()).where(cases).group_by(filed_day, c.anonymous)
-    )] + [DayCount(date.fromordinal(o), bool(anon), 0, n) for o, anon, n in await rows(
-        select(closed_day, c.anonymous, func.count()).where(cases, closed_day.is_not(None), ended).group_by(closed_day, c.anonymous)
-    )]  # fmt: skip
+        decided = [Decided(action, agency, code, n) for action, agency, code, n in await rows(
+            decisions(a.action, a.agency_code, a.code, func.count()).group_by(a.action, a.agency_code, a.code)
+        )]  # fmt: skip
+        # First routings: a case's first is at its `first_routed_at`. An agency's scope counts
+        # those to it of cases that moved on, which only the audit trail knows.
+        if scope.agency is None:
+            first_routings = (await rows(select(func.count()).where(cases, within(c.first_routed_at))))[0][0]
+        else:
+            first_routings = (await rows(decisions(func.count()).where(a.action == "verify_and_route", a.at == c.first_routed_at)))[0][0]
+        # An agency's cases in the period: those it was routed, answered, returned or reopened.
+        touched = {agency: n for agency, n in await rows(
+            decisions(a.agency_code, func.count(a.complaint_id.distinct()))
+            .where(a.action.in_(AGENCY_ACTIONS), a.agency_code.is_not(None)).group_by(a.agency_code)
+        )}  # fmt: skip
+        open_cases = [
+            OpenRow(cid, ticket, agency, status, bool(anon), date.fromordinal(filed_on), day(verification_due), day(response_due))  # type: ignore[arg-type]
+            for cid, ticket, agency, status, anon, filed_on, verification_due, response_due in await rows(
+                select(c.id, c.ticket, c.agency_code, c.status, c.anonymous, sql.local(c.created_at), raw(c.verification_due),
+                       raw(c.response_due))
+                .where(cases, c.status.in_([s.value for s in OPEN_STATUSES]))
+            )
+        ]  # fmt: skip
+        filed_day, closed_day = sql.local(c.created_at), sql.local(c.closed_at)
+        ended = c.status.in_((Status.CLOSED.value, Status.REJECTED.value, Status.DUPLICATE.value))
+        # "closed_day IS NOT NULL", not "closed_at IS NOT NULL": SQLite would read the latter
+        # through ix_complaints_closed and the table instead of the covering index.
+        days = [DayCount(date.fromordinal(o), bool(anon), n, 0) for o, anon, n in await rows(
+            select(filed_day, c.anonymous, func.count()).where(cases).group_by(filed_day, c.anonymous)
+        )] + [DayCount(date.fromordinal(o), bool(anon), 0, n) for o, anon, n in await rows(
+            select(closed_day, c.anonymous, func.count()).where(cases, closed_day.is_not(None), ended).group_by(closed_day, c.anonymous)
+        )]  # fmt: skip
+        return {
+            "received": received, "findings": findings, "decided": decided, "first_routings": int(first_routings),
+            "touched": touched, "open": open_cases, "days": days, "cells": await _cells(rows, sql, cases, unit, edges, period),
+            "agencies": {code: name for code, name in await rows(select(Agency.code, Agency.name))},
+        }  # fmt: skip
 
-    cells = await _cells(rows, sql, cases, unit, edges, period)
-    names = {code: name for code, name in await rows(select(Agency.code, Agency.name))}
-    return Tallies(
-        received=received, findings=findings, decided=decided, first_routings=int(first_routings), touched=touched,
-        taken=taken, load=load, rated=rated, low=low, open=open_cases, days=days, cells=cells, agencies=names,
-    )  # fmt: skip
+    async def handling(connection: Any, sql: _Dialect) -> dict[str, Any]:
+        """How long each stage took, the reminders, the ratings."""
+
+        async def rows(query: Any) -> list[Any]:
+            return list((await connection.execute(query)).all())
+
+        nudges = _nudges(period.start, period.end)
+        load = [
+            Load(agency, int(reminders or 0), int(escalations or 0), int(overdue or 0))
+            for agency, reminders, escalations, overdue in await rows(
+                select(c.agency_code, func.sum(nudges.c.reminders), func.sum(nudges.c.escalations),
+                       func.sum(case((and_(c.status == Status.VERIFIED.value, c.response_due < today), 1), else_=0)))
+                .outerjoin(nudges, nudges.c.cid == c.id).where(cases, c.agency_code.is_not(None)).group_by(c.agency_code)
+            )
+        ]  # fmt: skip
+        rated_in_period = and_(within(c.rated_at), c.rating.is_not(None))
+        topic = case((anonymous, None), else_=c.topic)
+        rated = [Rated(agency, topic_code, rating, n) for agency, topic_code, rating, n in await rows(
+            select(c.agency_code, topic, c.rating, func.count()).where(cases, rated_in_period).group_by(c.agency_code, topic, c.rating)
+        )]  # fmt: skip
+        low = [LowRating(*row) for row in await rows(
+            select(c.id, c.ticket, c.agency_code, c.rating).where(cases, rated_in_period, c.rating <= LOW_RATING, c.anonymous.is_(False))
+        )]  # fmt: skip
+        taken = await _taken(connection, sql, cases, within, calendar, today, period)
+        return {"taken": taken, "load": load, "rated": rated, "low": low}
+
+    counted = await asyncio.gather(lane(intake, exports=True), lane(handling, exports=False))
+    return Tallies(**counted[0], **counted[1])
 
 
-async def figures(session: AsyncSession, period: Period, scope: Scope, policy: Policy, as_of: datetime) -> Figures:
+async def figures(sessions: Sessions, period: Period, scope: Scope, policy: Policy, as_of: datetime) -> Figures:
     """The figures of `period` for `scope` (`policy.calendar` with the declared days off)."""
-    return compute(await tallies(session, period, scope, policy.calendar, as_of), period, scope, policy, as_of)
+    return compute(await tallies(sessions, period, scope, policy.calendar, as_of), period, scope, policy, as_of)
 
 
 async def _cells(rows: Any, sql: _Dialect, cases: Any, unit: str, edges: list[tuple[str, date, date]], period: Period) -> list[Cell]:

@@ -104,8 +104,7 @@ class History:
     async def _figures(self, period: Period, scope: Scope, policy: Policy, as_of: datetime) -> Figures:
         db = Database(self.url)
         try:
-            async with db.read() as session:
-                tallied = await statistics.tallies(session, period, scope, policy.calendar, as_of)
+            tallied = await statistics.tallies(db.read, period, scope, policy.calendar, as_of)
         finally:
             await db.dispose()
         return compute(tallied, period, scope, policy, as_of)

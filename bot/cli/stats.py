@@ -45,9 +45,9 @@ async def _stats(settings: Settings, period: Period, agency: str | None, languag
         async with db.read() as session:
             calendar = await days_off.load_calendar(session, settings.tz)
             policy = replace(policy, calendar=calendar)  # with the declared days off
-            regency = await statistics.figures(session, period, Scope(), policy, now)
-            figures = await statistics.figures(session, period, Scope(agency=agency), policy, now) if agency else regency
             names = {a.code: a.name for a in await statistics.agencies(session)}
+        regency = await statistics.figures(db.read, period, Scope(), policy, now)
+        figures = await statistics.figures(db.read, period, Scope(agency=agency), policy, now) if agency else regency
     finally:
         await db.dispose()
     print(plain(view.summary_html(figures, t, names, topics, settings.tz, regency=regency if agency else None)))

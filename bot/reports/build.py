@@ -32,12 +32,12 @@ class ReportRequest:
 
 
 async def _figures(db: Database, request: ReportRequest, policy: Policy) -> tuple[Figures, Figures | None, dict[str, str]]:
+    regency = await statistics.figures(db.read, request.period, Scope(), policy, request.as_of)
     async with db.read() as session:
-        regency = await statistics.figures(session, request.period, Scope(), policy, request.as_of)
         names = {a.code: a.name for a in await statistics.agencies(session)}
-        if request.agency is None:
-            return regency, None, names
-        agency = await statistics.figures(session, request.period, Scope(agency=request.agency), policy, request.as_of)
+    if request.agency is None:
+        return regency, None, names
+    agency = await statistics.figures(db.read, request.period, Scope(agency=request.agency), policy, request.as_of)
     return agency, regency, names
 
 

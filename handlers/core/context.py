@@ -15,6 +15,7 @@ from handlers.core.topics import TopicTree, load_topics
 from handlers.core.validation import Limits
 from storage.models import User
 from storage.repo import Repository
+from storage.statistics import Sessions, one_session
 from storage.vault import Vault
 
 
@@ -53,6 +54,13 @@ class Context:
     # Set by a whistleblower's flow: its messages are wiped from the outbox once sent, and the
     # user's row (if any) is not touched.
     sensitive: bool = False
+    # Read sessions beside the transaction, for what only reads a lot (the figures): on SQLite
+    # they do not hold the writer, and several can run at once. None: the transaction's session.
+    reads: Sessions | None = None
+
+    @property
+    def read_sessions(self) -> Sessions:
+        return self.reads or one_session(self.repo.session)
 
     @property
     def texts(self) -> Texts:

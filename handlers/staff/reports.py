@@ -42,7 +42,7 @@ async def monthly(ctx: Context) -> list[Action]:
     period = previous_month(today)
     month = period.start.strftime("%Y-%m")
     session = ctx.repo.session
-    regency = await statistics.figures(session, period, Scope(), ctx.policy, ctx.now)
+    regency = await statistics.figures(ctx.read_sessions, period, Scope(), ctx.policy, ctx.now)
     names = {a.code: a.name for a in await ctx.repo.all_agencies()}
     topics = ctx.config.topics
     actions: list[Action] = []
@@ -57,7 +57,7 @@ async def monthly(ctx: Context) -> list[Action]:
         head_officer = await roles.head_of(session, agency.code)
         if head_officer is None:
             continue
-        figures = await statistics.figures(session, period, Scope(agency=agency.code), ctx.policy, ctx.now)
+        figures = await statistics.figures(ctx.read_sessions, period, Scope(agency=agency.code), ctx.policy, ctx.now)
         [(chat, t)] = await in_languages(ctx, [head_officer.telegram_id])
         if not await store.claim(session, f"report:{month}:head:{chat}:{agency.code}", "report", today, ctx.now, recipients=1):
             continue

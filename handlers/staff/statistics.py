@@ -180,10 +180,10 @@ def _too_long(period: Period, ctx: Context) -> str | None:
 
 async def figures_of(ctx: Context, period: Period, scope: Scope) -> tuple[Figures, Figures]:
     """The scope's figures and the regency's."""
-    regency = await statistics.figures(ctx.repo.session, period, Scope(), ctx.policy, ctx.now)
+    regency = await statistics.figures(ctx.read_sessions, period, Scope(), ctx.policy, ctx.now)
     if scope.regency:
         return regency, regency
-    return await statistics.figures(ctx.repo.session, period, scope, ctx.policy, ctx.now), regency
+    return await statistics.figures(ctx.read_sessions, period, scope, ctx.policy, ctx.now), regency
 
 
 async def _show(event: Event, ctx: Context, admin: Actor | None, officer: Actor | None, period: Period) -> list[Action]:

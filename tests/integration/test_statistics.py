@@ -204,8 +204,7 @@ async def build(url: str) -> Scenario:
 async def load(url: str, period: Period = DECEMBER, scope: Scope = Scope()) -> Tallies:
     db = Database(url)
     try:
-        async with db.read() as session:
-            return await statistics.tallies(session, period, scope, POLICY.calendar, AS_OF)
+        return await statistics.tallies(db.read, period, scope, POLICY.calendar, AS_OF)
     finally:
         await db.dispose()
 
@@ -452,9 +451,8 @@ async def old_case(url: str) -> tuple[Tallies, Scenario]:
             await o.act("M", "respond", DPU, dec(1), text="Akhirnya diperbaiki")
             await o.act("M", "rate", REPORTER, dec(2), score=4)
             await o.file("N", at(d(11, 10)), "kes.lain", "Anggana")
-        async with db.read() as session:
-            november = Period(d(11, 1), d(11, 30))
-            return await statistics.tallies(session, november, Scope(), POLICY.calendar, AS_OF), scenario
+        november = Period(d(11, 1), d(11, 30))
+        return await statistics.tallies(db.read, november, Scope(), POLICY.calendar, AS_OF), scenario
     finally:
         await db.dispose()
 
