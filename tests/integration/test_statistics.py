@@ -512,3 +512,33 @@ def test_working_days_in_sql_equal_the_calendars(database_url: str) -> None:
 
     assert asyncio.run(run()) == [index.between(a, b) for a, b in pairs]
     assert any(not calendar.is_working_day(day) and day.weekday() < 5 for day in declared), "a declared day off on a weekday"
+
+
+def test_on_postgresql_both_lanes_read_one_snapshot(december: tuple[str, Scenario]) -> None:
+    """`tallies` runs two lanes on two sessions; on PostgreSQL one exports its snapshot and the
+    other reads through it, so the figures are of one moment. (SQLite has no such thing: there
+    the lanes' snapshots are a moment apart, as `tallies` says.)"""
+    url, _ = december
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only; CI runs this module on PostgreSQL too")
+    from sqlalchemy import event
+
+    db = Database(url)
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+
+    async def run() -> Tallies:
+        try:
+            return await statistics.tallies(db.read, DECEMBER, Scope(), POLICY.calendar, AS_OF)
+        finally:
+            await db.dispose()
+
+    tallied = asyncio.run(run())
+    assert tallied.first_routings == 6
+    exported = [s for s in statements if "pg_export_snapshot()" in s]
+    imported = [s for s in statements if s.startswith("SET TRANSACTION SNAPSHOT '")]
+    assert len(exported) == 1 and len(imported) == 1, statements[:3]
