@@ -229,12 +229,12 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
     """What `cases.figures.compute` needs for `period` and `scope`, counted and grouped in SQL:
     a few thousand rows however many cases there are (the indexes of migrations 0009 and 0010 serve it).
 
-    The statements run in two lanes, each on a session of its own from `sessions` (read sessions:
-    on SQLite they read beside the writer), at the same time: the working days each stage took is
-    the longest statement, and the other lane runs beside it. On PostgreSQL both lanes read one
-    snapshot (exported by one, imported by the other); on SQLite each lane has its own, taken a
-    moment apart (a case changing in that moment may count as before in one figure and as after
-    in another)."""
+    The statements run in three lanes, each on a session of its own from `sessions` (read
+    sessions: on SQLite they read beside the writer), at the same time: the working days each
+    stage took is the longest statement, and the others run beside it. On PostgreSQL the lanes
+    read one snapshot (exported by one, imported by the others); on SQLite each lane has its own,
+    taken a moment apart (a case changing in that moment may count as before in one figure and as
+    after in another)."""
     today = calendar.local_date(as_of)
     tz = calendar.tz
     start, end = bounds(period, tz)
@@ -312,6 +312,18 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
                 .where(cases, c.status.in_([s.value for s in OPEN_STATUSES]))
             )
         ]  # fmt: skip
+        return {
+            "received": received, "findings": findings, "decided": decided, "first_routings": int(first_routings),
+            "touched": touched, "open": open_cases,
+            "agencies": {code: name for code, name in await rows(select(Agency.code, Agency.name))},
+        }  # fmt: skip
+
+    async def trend(connection: Any, sql: _Dialect) -> dict[str, Any]:
+        """Daily intake and closing, the trend's cells, the ratings."""
+
+        async def rows(query: Any) -> list[Any]:
+            return list((await connection.execute(query)).all())
+
         filed_day, closed_day = sql.local(c.created_at), sql.local(c.closed_at)
         ended = c.status.in_((Status.CLOSED.value, Status.REJECTED.value, Status.DUPLICATE.value))
         # "closed_day IS NOT NULL", not "closed_at IS NOT NULL": SQLite would read the latter
@@ -321,14 +333,18 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
         )] + [DayCount(date.fromordinal(o), bool(anon), 0, n) for o, anon, n in await rows(
             select(closed_day, c.anonymous, func.count()).where(cases, closed_day.is_not(None), ended).group_by(closed_day, c.anonymous)
         )]  # fmt: skip
-        return {
-            "received": received, "findings": findings, "decided": decided, "first_routings": int(first_routings),
-            "touched": touched, "open": open_cases, "days": days, "cells": await _cells(rows, sql, cases, unit, edges, period),
-            "agencies": {code: name for code, name in await rows(select(Agency.code, Agency.name))},
-        }  # fmt: skip
+        rated_in_period = and_(within(c.rated_at), c.rating.is_not(None))
+        topic = case((anonymous, None), else_=c.topic)
+        rated = [Rated(agency, topic_code, rating, n) for agency, topic_code, rating, n in await rows(
+            select(c.agency_code, topic, c.rating, func.count()).where(cases, rated_in_period).group_by(c.agency_code, topic, c.rating)
+        )]  # fmt: skip
+        low = [LowRating(*row) for row in await rows(
+            select(c.id, c.ticket, c.agency_code, c.rating).where(cases, rated_in_period, c.rating <= LOW_RATING, c.anonymous.is_(False))
+        )]  # fmt: skip
+        return {"days": days, "cells": await _cells(rows, sql, cases, unit, edges, period), "rated": rated, "low": low}
 
     async def handling(connection: Any, sql: _Dialect) -> dict[str, Any]:
-        """How long each stage took, the reminders, the ratings."""
+        """How long each stage took (the longest statement), the reminders."""
 
         async def rows(query: Any) -> list[Any]:
             return list((await connection.execute(query)).all())
@@ -342,19 +358,11 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
                 .outerjoin(nudges, nudges.c.cid == c.id).where(cases, c.agency_code.is_not(None)).group_by(c.agency_code)
             )
         ]  # fmt: skip
-        rated_in_period = and_(within(c.rated_at), c.rating.is_not(None))
-        topic = case((anonymous, None), else_=c.topic)
-        rated = [Rated(agency, topic_code, rating, n) for agency, topic_code, rating, n in await rows(
-            select(c.agency_code, topic, c.rating, func.count()).where(cases, rated_in_period).group_by(c.agency_code, topic, c.rating)
-        )]  # fmt: skip
-        low = [LowRating(*row) for row in await rows(
-            select(c.id, c.ticket, c.agency_code, c.rating).where(cases, rated_in_period, c.rating <= LOW_RATING, c.anonymous.is_(False))
-        )]  # fmt: skip
         taken = await _taken(connection, sql, cases, within, calendar, today, period)
-        return {"taken": taken, "load": load, "rated": rated, "low": low}
+        return {"taken": taken, "load": load}
 
-    counted = await asyncio.gather(lane(intake, exports=True), lane(handling, exports=False))
-    return Tallies(**counted[0], **counted[1])
+    counted = await asyncio.gather(lane(handling, exports=True), lane(intake, exports=False), lane(trend, exports=False))
+    return Tallies(**{name: value for part in counted for name, value in part.items()})
 
 
 async def figures(sessions: Sessions, period: Period, scope: Scope, policy: Policy, as_of: datetime) -> Figures:

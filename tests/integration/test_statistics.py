@@ -515,8 +515,8 @@ def test_working_days_in_sql_equal_the_calendars(database_url: str) -> None:
 
 
 def test_on_postgresql_both_lanes_read_one_snapshot(december: tuple[str, Scenario]) -> None:
-    """`tallies` runs two lanes on two sessions; on PostgreSQL one exports its snapshot and the
-    other reads through it, so the figures are of one moment. (SQLite has no such thing: there
+    """`tallies` runs three lanes on three sessions; on PostgreSQL one exports its snapshot and
+    the others read through it, so the figures are of one moment. (SQLite has no such thing: there
     the lanes' snapshots are a moment apart, as `tallies` says.)"""
     url, _ = december
     if not url.startswith("postgresql"):
@@ -541,4 +541,4 @@ def test_on_postgresql_both_lanes_read_one_snapshot(december: tuple[str, Scenari
     assert tallied.first_routings == 6
     exported = [s for s in statements if "pg_export_snapshot()" in s]
     imported = [s for s in statements if s.startswith("SET TRANSACTION SNAPSHOT '")]
-    assert len(exported) == 1 and len(imported) == 1, statements[:3]
+    assert len(exported) == 1 and len(imported) == 2, statements[:3]
