@@ -5,12 +5,14 @@ stored them). Its exceptions become the seam's (`bot.telegram.errors`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import telegram.error
+import telegram.warnings
 from telegram import Bot, InputFile, Update
 from telegram.request import HTTPXRequest
 
@@ -26,6 +28,12 @@ from bot.telegram.errors import (
     TimedOut,
 )
 from handlers.core.events import Contact, Event, FileRef, Location
+
+# We call every method through `do_api_request` with the payload the handlers built (one path for
+# all of them, files included); the library then suggests its typed method, once per method, into
+# the log. Only that advice, and only about our call below, is silenced.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=telegram.warnings.PTBUserWarning,
+                        module=r"bot\.telegram\.ptb")  # fmt: skip
 
 
 @contextmanager

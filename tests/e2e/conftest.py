@@ -52,6 +52,8 @@ def bot(emulator: BotApiEmulator, database_url: str, tmp_path: Path, admin, bot_
         log = process.log()
         assert TOKEN not in log and TOKEN.split(":")[1] not in log, "the bot token reached the log"
         assert "its next run will retry" not in log, "a scheduled job failed:\n" + log[-3000:]
+        warned = [line for line in log.splitlines() if "Warning" in line]
+        assert not warned, "library warnings in the bot's log:\n" + "\n".join(warned[:5])
 
 
 def wait_for_polling(emulator: BotApiEmulator, process: BotProcess, after: int = 0) -> None:
