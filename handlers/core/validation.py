@@ -46,10 +46,12 @@ def _keep(ch: str) -> bool:
 
 
 def clean_text(value: str) -> str:
-    """Normalise Unicode and drop control characters other than newlines (they break layouts)."""
+    """Normalise Unicode and drop control characters other than newlines (they break layouts),
+    bidi overrides and isolates among them; text of invisible characters alone is empty."""
     value = unicodedata.normalize("NFC", value)
-    value = "".join(ch for ch in value if _keep(ch))
-    return value.strip()
+    value = "".join(ch for ch in value if _keep(ch)).strip()
+    # The joiner is kept for emoji sequences; with nothing to join it is an empty answer.
+    return "" if not value.replace("\u200d", "").strip() else value
 
 
 def text_length(value: str) -> int:

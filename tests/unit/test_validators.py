@@ -119,6 +119,12 @@ def test_bidi_overrides_stripped() -> None:
     assert clean_text("laporan\u202efdp.exe") == "laporanfdp.exe"
 
 
+def test_bidi_isolates_stripped_and_invisible_text_is_empty() -> None:
+    assert clean_text("\u2066Jalan\u2069 \u202arusak\u202c") == "Jalan rusak"
+    for invisible in ("\u200b\u200b", "\u200d", "\u200d \u200d\n", "\u2060\ufeff", "\u202e\u200d"):
+        assert clean_text(invisible) == "", repr(invisible)
+
+
 def test_newlines_and_tabs_kept_carriage_returns_dropped() -> None:
     assert clean_text("a\r\nb\tc") == "a\nb\tc"
 
