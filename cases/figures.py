@@ -25,7 +25,8 @@ Definitions (a period is a range of local dates in WITA, both ends included):
   (verification + answer + the silent days before *Selesai*). Open cases overdue now and open cases
   by age are as of `as_of`, the moment the figures are made.
 * **Agency scorecard**: per agency, its cases (those it was routed, answered, returned or
-  reopened in the period), routings, first answers (and how many on time, the median time), returns, reopenings, the reminders and escalations sent about its cases, the ratings given
+  reopened in the period), routings, first answers (and how many on time, the median time),
+  returns, reopenings, the reminders and escalations sent about its cases, the ratings given
   to its answers, and its cases overdue now — all in the period but the last. An agency with fewer
   than `SMALL_SAMPLE` cases in the period is marked `small` and never ranked.
 * **Maladministration**: the Ombudsman's ten forms among the period's received cases, per agency
@@ -48,7 +49,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -460,11 +461,6 @@ class WorkdayIndex:
         edge = self.first if offset < 0 else self.first + timedelta(days=len(self._sums) - 1)
         return self._at(edge) + self.calendar.working_days_between(edge, day)
 
-    def running(self) -> list[tuple[int, int]]:
-        """Each prepared day's number (`date.toordinal()`) and the working days up to it: the
-        calendar table `storage.statistics` counts stages with."""
-        return [(self._base + offset, total) for offset, total in enumerate(self._sums)]
-
     def between(self, start: date, end: date) -> int:
         sums, base = self._sums, self._base
         a, b = start.toordinal() - base, end.toordinal() - base
@@ -504,8 +500,6 @@ def _bucket_edges(period: Period, unit: str, extra_before: int = 0) -> list[tupl
     edges[extra_before] = (first[0], max(first[1], period.start), first[2])
     edges[-1] = (last[0], edges[-1][1], min(last[2], period.end))
     return edges
-
-
 
 
 # -- one case ------------------------------------------------------------------------------------
@@ -589,24 +583,6 @@ def spans_of(pauses: Iterable[Pause], local, today: date) -> dict[int, dict[bool
 # -- one case, converted --------------------------------------------------------------------------
 
 
-def local_dates(calendar: WorkCalendar, first: date, last: date) -> Callable[[datetime], date]:
-    """`calendar.local_date`, fast for UTC instants when the zone keeps one offset over [first,
-    last] (WITA has no daylight saving): a year's figures convert a million instants."""
-    tz = calendar.tz
-    offsets = {tz.utcoffset(datetime.combine(first + timedelta(days=d), time(12))) for d in range(0, (last - first).days + 8, 7)}
-    if len(offsets) != 1 or None in offsets:
-        return calendar.local_date
-    offset = offsets.pop()
-    assert offset is not None
-
-    def convert(moment: datetime) -> date:
-        if moment.tzinfo is timezone.utc:
-            return (moment + offset).date()
-        return calendar.local_date(moment)
-
-    return convert
-
-
 class _Days(NamedTuple):
     """A case's moments as local dates, converted once for all the passes below."""
 
@@ -657,7 +633,6 @@ def _taken(index: WorkdayIndex, start: date, end: date, spans: Sequence[tuple[da
         if hi > lo:
             days -= index.between(lo, hi)
     return max(0, days)
-
 
 
 # -- the computation, over what storage tallied ---------------------------------------------------

@@ -211,6 +211,7 @@ def _scoped(scope: Scope) -> Any:
 
 
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+Rows = Callable[[Any], Awaitable[list[Any]]]  # a statement's rows, on a lane's connection
 
 
 def one_session(session: AsyncSession) -> Sessions:
@@ -252,7 +253,7 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
 
     anonymous = c.anonymous.is_(True)
 
-    async def lane(work: Callable[[Any, _Dialect], Awaitable[dict[str, Any]]], exports: bool) -> dict[str, Any]:
+    async def lane(work: Callable[[Rows, _Dialect], Awaitable[dict[str, Any]]], exports: bool) -> dict[str, Any]:
         async with sessions() as session:
             if session.bind.dialect.name == "postgresql" and not session.in_transaction():
                 connection = await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -262,13 +263,14 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
                     await connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{await snapshot}'")
             else:
                 connection = await session.connection()
-            return await work(connection, _Dialect(connection.dialect.name, tz, today))
 
-    async def intake(connection: Any, sql: _Dialect) -> dict[str, Any]:
-        """Received, the period's decisions, the open cases, the trend."""
+            async def rows(query: Any) -> list[Any]:
+                return list((await connection.execute(query)).all())
 
-        async def rows(query: Any) -> list[Any]:
-            return list((await connection.execute(query)).all())
+            return await work(rows, _Dialect(connection.dialect.name, tz, today))
+
+    async def intake(rows: Rows, sql: _Dialect) -> dict[str, Any]:
+        """Received, the period's decisions, the open cases."""
 
         place = case((anonymous, None), else_=c.kecamatan)  # a whistleblower's is sealed
         filed = and_(within(c.created_at), _scoped(scope))
@@ -318,11 +320,8 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
             "agencies": {code: name for code, name in await rows(select(Agency.code, Agency.name))},
         }  # fmt: skip
 
-    async def trend(connection: Any, sql: _Dialect) -> dict[str, Any]:
+    async def trend(rows: Rows, sql: _Dialect) -> dict[str, Any]:
         """Daily intake and closing, the trend's cells, the ratings."""
-
-        async def rows(query: Any) -> list[Any]:
-            return list((await connection.execute(query)).all())
 
         filed_day, closed_day = sql.local(c.created_at), sql.local(c.closed_at)
         ended = c.status.in_((Status.CLOSED.value, Status.REJECTED.value, Status.DUPLICATE.value))
@@ -343,11 +342,8 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
         )]  # fmt: skip
         return {"days": days, "cells": await _cells(rows, sql, cases, unit, edges, period), "rated": rated, "low": low}
 
-    async def handling(connection: Any, sql: _Dialect) -> dict[str, Any]:
+    async def handling(rows: Rows, sql: _Dialect) -> dict[str, Any]:
         """How long each stage took (the longest statement), the reminders."""
-
-        async def rows(query: Any) -> list[Any]:
-            return list((await connection.execute(query)).all())
 
         nudges = _nudges(period.start, period.end)
         load = [
@@ -358,7 +354,7 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
                 .outerjoin(nudges, nudges.c.cid == c.id).where(cases, c.agency_code.is_not(None)).group_by(c.agency_code)
             )
         ]  # fmt: skip
-        taken = await _taken(connection, sql, cases, within, calendar, today, period)
+        taken = await _taken(rows, sql, cases, within, calendar, today, period)
         return {"taken": taken, "load": load}
 
     counted = await asyncio.gather(lane(handling, exports=True), lane(intake, exports=False), lane(trend, exports=False))
@@ -370,7 +366,7 @@ async def figures(sessions: Sessions, period: Period, scope: Scope, policy: Poli
     return compute(await tallies(sessions, period, scope, policy.calendar, as_of), period, scope, policy, as_of)
 
 
-async def _cells(rows: Any, sql: _Dialect, cases: Any, unit: str, edges: list[tuple[str, date, date]], period: Period) -> list[Cell]:
+async def _cells(rows: Rows, sql: _Dialect, cases: Any, unit: str, edges: list[tuple[str, date, date]], period: Period) -> list[Cell]:
     """Named cases per trend bucket, topic and kecamatan. Grouped by calendar month or by week
     (Monday-based, like the buckets), with whether filed before the period: its first bucket may
     begin mid-month or mid-week."""
@@ -398,7 +394,7 @@ async def _cells(rows: Any, sql: _Dialect, cases: Any, unit: str, edges: list[tu
     return cells
 
 
-async def _taken(connection: Any, sql: _Dialect, cases: Any, within: Any, calendar: WorkCalendar, today: date,
+async def _taken(rows: Rows, sql: _Dialect, cases: Any, within: Any, calendar: WorkCalendar, today: date,
                  period: Period) -> list[Taken]:
     """Working days each stage took, for the stages that ended in the period, less the working
     days paused waiting for the reporter (Diskominfo's questions for verification, the agency's
@@ -408,7 +404,7 @@ async def _taken(connection: Any, sql: _Dialect, cases: Any, within: Any, calend
     w(b) − w(a), and a pause's overlap with a stage is w(min(ends)) − w(max(starts)) where
     positive, as `cases.figures` counts them for one case."""
     c, a = Complaint, AuditEntry
-    oldest = (await connection.execute(select(func.min(c.created_at)))).scalar()
+    oldest = (await rows(select(func.min(c.created_at))))[0][0]
     if oldest is None:
         return []
     last = max(today, period.end)
@@ -485,7 +481,7 @@ async def _taken(connection: Any, sql: _Dialect, cases: Any, within: Any, calend
         stage("response", t.rdays, t.rin, t.ap),
         stage("close", t.kdays, literal(None, Boolean), t.kp),
     ).subquery("stages")
-    found = (await connection.execute(select(parts))).all()
+    found = await rows(select(parts))
     return [Taken(name, agency, int(days), None if in_time is None else bool(in_time), n, rated)
             for name, agency, days, in_time, n, rated in found]  # fmt: skip
 
