@@ -66,6 +66,7 @@ def handler_config(settings: Settings, bot_username: str) -> HandlerConfig:
             description_max=settings.description_max_chars,
             max_attachments=settings.max_attachments,
             max_attachment_bytes=settings.max_attachment_mb * 1024 * 1024,
+            max_voice_seconds=settings.max_voice_minutes * 60,
         ),
         topics=load_topics(settings.topics_file),
         vault=load_vault(settings),

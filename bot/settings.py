@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     description_max_chars: int = Field(default=3000, ge=100, le=3500)
     max_attachments: int = Field(default=5, ge=0, le=10)
     max_attachment_mb: int = Field(default=10, ge=1, le=20)
+    max_voice_minutes: int = Field(default=5, ge=1, le=60)  # per voice note or audio
     flood_max_messages: int = Field(default=15, ge=3)
     flood_window_seconds: int = Field(default=10, ge=1)
     polling_timeout_seconds: int = Field(default=25, ge=0, le=50)

@@ -67,10 +67,7 @@ async def record(
     if files:
         position = max((a.position for a in complaint.attachments), default=-1) + 1
         for offset, item in enumerate(files):
-            session.add(Attachment(complaint_id=complaint.id, position=position + offset, audit_id=entry.id,
-                                   kind=item["kind"], file_id=item["file_id"], file_unique_id=item["file_unique_id"],
-                                   mime_type=item.get("mime_type"), file_name=item.get("file_name"),
-                                   file_size=item.get("file_size")))  # fmt: skip
+            session.add(Attachment.of(complaint.id, position + offset, item, entry.id))
         await session.flush()
         await session.refresh(complaint, ["attachments"])
     return entry

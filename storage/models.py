@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -91,6 +92,9 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # A message to a whistleblower: once sent (or given up), its chat id and text are wiped.
     sensitive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    # Replies to a burst of messages (an album, quick retries at one step) share a key: a newer
+    # reply supersedes one not yet sent, so the burst gets one answer.
+    coalesce_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
     __table_args__ = (Index("ix_outbox_pending", "status", "chat_id", "id"),)
 
@@ -236,7 +240,7 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # photo | document
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # photo | document | voice | audio | video | video_note
     file_id: Mapped[str] = mapped_column(String(256), nullable=False)
     file_unique_id: Mapped[str] = mapped_column(String(128), nullable=False)
     mime_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -247,12 +251,22 @@ class Attachment(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     stored_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duration: Mapped[int | None] = mapped_column(Integer, nullable=True)  # seconds, voice and video
+    forwarded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     # The message (audit row) the file came with; None for the report's own files.
     audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit_log.id"), nullable=True)
 
     complaint: Mapped[Complaint] = relationship(back_populates="attachments")
 
     __table_args__ = (UniqueConstraint("complaint_id", "position"),)
+
+    @classmethod
+    def of(cls, complaint_id: int, position: int, item: dict[str, Any], audit_id: int | None = None) -> Attachment:
+        """The row for a file as a form or an input kept it (`handlers.core.validation.validate_file`)."""
+        return cls(complaint_id=complaint_id, position=position, audit_id=audit_id, kind=item["kind"],
+                   file_id=item["file_id"], file_unique_id=item["file_unique_id"], mime_type=item.get("mime_type"),
+                   file_name=item.get("file_name"), file_size=item.get("file_size"), duration=item.get("duration"),
+                   forwarded=bool(item.get("forwarded")))  # fmt: skip
 
 
 class AuditEntry(Base):

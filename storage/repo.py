@@ -152,10 +152,7 @@ class Repository:
         self.session.add(complaint)
         await self.session.flush()
         for position, item in enumerate(attachments):
-            self.session.add(Attachment(complaint_id=complaint.id, position=position, kind=item["kind"],
-                                        file_id=item["file_id"], file_unique_id=item["file_unique_id"],
-                                        mime_type=item.get("mime_type"), file_name=item.get("file_name"),
-                                        file_size=item.get("file_size")))
+            self.session.add(Attachment.of(complaint.id, position, item))
         self.session.add(AuditEntry(complaint_id=complaint.id, actor=actor, action="submit",
                                     from_status=None, to_status=complaint.status, at=complaint.created_at))
         await self.session.flush()

@@ -115,7 +115,7 @@ class PtbClient:
 
 
 def to_event(update: Update) -> Event | None:
-    """The neutral event for an update, or None for kinds we ignore (edits, membership changes)."""
+    """The neutral event for an update, or None for kinds we ignore (membership changes)."""
     if update.callback_query is not None:
         query = update.callback_query
         message = query.message
@@ -133,7 +133,7 @@ def to_event(update: Update) -> Event | None:
             callback_id=query.id,
             callback_data=query.data or "",
         )
-    message = update.message
+    message = update.message or update.edited_message
     if message is None or message.from_user is None:
         return None
     user = message.from_user
@@ -144,20 +144,35 @@ def to_event(update: Update) -> Event | None:
         name, _, _bot = head[1:].partition("@")
         if name:
             command, args = name.lower()[:64], rest.strip()
+    forwarded = message.forward_origin is not None
     files: list[FileRef] = []
     unsupported = None
     if message.photo:
         largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        files.append(FileRef("photo", largest.file_id, largest.file_unique_id, "image/jpeg", None, largest.file_size))
+        files.append(FileRef("photo", largest.file_id, largest.file_unique_id, "image/jpeg", None, largest.file_size,
+                             forwarded=forwarded))  # fmt: skip
+    elif message.animation is not None:  # a GIF: Telegram sets `document` for it too
+        unsupported = "animation"
     elif message.document is not None:
         doc = message.document
-        files.append(FileRef("document", doc.file_id, doc.file_unique_id, doc.mime_type, doc.file_name, doc.file_size))
+        files.append(FileRef("document", doc.file_id, doc.file_unique_id, doc.mime_type, doc.file_name, doc.file_size,
+                             forwarded=forwarded))  # fmt: skip
     else:
-        for kind in ("sticker", "voice", "video", "video_note", "audio", "animation", "poll", "dice", "venue"):
-            if getattr(message, kind, None):
-                unsupported = kind
+        for kind in ("voice", "audio", "video", "video_note"):
+            media = getattr(message, kind, None)
+            if media is not None:
+                files.append(FileRef(kind, media.file_id, media.file_unique_id, getattr(media, "mime_type", None),
+                                     getattr(media, "file_name", None), media.file_size, _seconds(media.duration),
+                                     forwarded))  # fmt: skip
                 break
-    location = Location(message.location.latitude, message.location.longitude) if message.location else None
+        else:
+            for kind in ("sticker", "poll", "dice", "venue", "game", "story"):
+                if getattr(message, kind, None):
+                    unsupported = kind
+                    break
+    if message.venue is not None:  # a venue carries a location too; it is not the user's own
+        unsupported = "venue"
+    location = Location(message.location.latitude, message.location.longitude) if message.location and not message.venue else None
     contact = Contact(message.contact.phone_number, message.contact.user_id) if message.contact else None
     return Event(
         update_id=update.update_id,
@@ -176,4 +191,14 @@ def to_event(update: Update) -> Event | None:
         unsupported=unsupported,
         location=location,
         contact=contact,
+        album=message.media_group_id,
+        forwarded=forwarded,
+        edited=update.edited_message is not None,
     )
+
+
+def _seconds(duration: int | timedelta | None) -> int | None:
+    """python-telegram-bot may give durations as timedelta (its newer default) or seconds."""
+    if duration is None:
+        return None
+    return int(duration.total_seconds()) if isinstance(duration, timedelta) else int(duration)

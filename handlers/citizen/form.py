@@ -28,6 +28,7 @@ from handlers.core.questions import (
     texts_of,
 )
 from handlers.core.text import esc
+from handlers.core.validation import TELEGRAM_DOWNLOAD_LIMIT
 
 TO_ANONYMOUS = "to_anonymous"  # set in the draft's view when the reporter chooses Anonymous
 
@@ -145,7 +146,7 @@ def _attachments_prompt(ctx: FormContext, answers: dict, view: dict) -> Prompt:
     t = ctx.texts
     files = files_so_far(answers, view)
     limits = ctx.limits
-    head = t.gettext("Send photos or documents as evidence (at most {max}, up to {mb} MB each; PDF, JPG, PNG). Avoid pictures that show faces or personal documents of others.").format(max=limits.max_attachments, mb=limits.max_attachment_bytes // 1048576)
+    head = t.gettext("Send evidence: photos, documents (PDF, JPG, PNG; up to {mb} MB each), voice notes or videos (up to {video_mb} MB) — at most {max} in all. Avoid pictures that show faces or personal documents of others.").format(max=limits.max_attachments, mb=limits.max_attachment_bytes // 1048576, video_mb=TELEGRAM_DOWNLOAD_LIMIT // 1048576)
     if files:
         head = received_so_far(files, ctx)
     return Prompt(head, done_label=t.gettext("✅ Done") if files else None)

@@ -7,14 +7,24 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class FileRef:
-    """A photo or document the user sent, as Telegram describes it (not yet downloaded)."""
+    """A file the user sent, as Telegram describes it (not yet downloaded)."""
 
-    kind: str  # "photo" | "document" | "other"
+    kind: str  # photo | document | voice | audio | video | video_note
     file_id: str
     file_unique_id: str
     mime_type: str | None = None
     file_name: str | None = None
     file_size: int | None = None
+    duration: int | None = None  # seconds, for voice, audio, video and video notes
+    forwarded: bool = False  # first sent by someone else (their name is not kept)
+
+    @property
+    def is_sound(self) -> bool:
+        return self.kind in ("voice", "audio")
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind in ("video", "video_note")
 
 
 @dataclass(frozen=True)
@@ -48,9 +58,12 @@ class Event:
     callback_id: str | None = None
     callback_data: str | None = None
     files: tuple[FileRef, ...] = field(default_factory=tuple)
-    unsupported: str | None = None  # e.g. "sticker", "voice": things we cannot take
+    unsupported: str | None = None  # sticker | animation | poll | dice | venue: things we cannot take
     location: Location | None = None
     contact: Contact | None = None
+    album: str | None = None  # media_group_id: photos sent together arrive one update each
+    forwarded: bool = False  # a message first sent by someone else
+    edited: bool = False  # an edit of the earlier message `message_id`, not a new message
 
     @property
     def is_private(self) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import unescape
 from typing import Any, Generic, TypeVar
 
@@ -51,6 +51,7 @@ class Invalid(Exception):
 class Accept:
     value: Any
     note: str | None = None  # an extra line after the acknowledgement
+    also: dict[str, Any] | None = None  # other answers this one settles (a voice note kept as evidence)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Step(Generic[C]):
     on_contact(contact, sender_id, ctx, answers)      (other kinds of answer)
     on_done(ctx, answers, view) -> Outcome            (the "done" button of a multi-answer step)
     show(value, ctx) -> str                           (the answer in the summary, HTML)
+    takes(texts) -> str                               (what the step accepts, for a wrong kind of message)
     """
 
     field: str
@@ -103,6 +105,7 @@ class Step(Generic[C]):
     on_done: Callable[[C, dict[str, Any], dict[str, Any]], Outcome] | None = None
     optional: bool = False
     skip_value: Any = None
+    takes: Callable[[Texts], str] | None = None
 
 
 @dataclass
@@ -150,9 +153,19 @@ class FormEngine(Generic[C]):
         return [self._prompt_message(chat_id, state, ctx, note=note)]
 
     def handle(self, event: Event, state: dict[str, Any], ctx: C) -> FormResult:
-        t = self._texts(ctx)
         if event.is_callback:
             return self._on_callback(event, state, ctx)
+        if event.edited:
+            return self._on_edit(event, state, ctx)
+        result = self._on_message(event, state, ctx)
+        if result.state is not None and event.message_id is not None:
+            # Which message answered what: an edit of it later replaces that answer.
+            answered = state["step"] if result.state.get("answers") != state.get("answers") else None
+            result.state = {**result.state, "last": {"message_id": event.message_id, "step": state["step"], "field": answered}}
+        return result
+
+    def _on_message(self, event: Event, state: dict[str, Any], ctx: C) -> FormResult:
+        t = self._texts(ctx)
         text = (event.text or "").strip()
         step = self._step(state)
         nav = self._text_navigation(text, t)
@@ -167,8 +180,51 @@ class FormEngine(Generic[C]):
         try:
             outcome = self._read(event, text, step, state, ctx)
         except Invalid as invalid:
+            if event.album:  # one photo of several: the album's answer says what was left out
+                state = {**state, "view": _album_view(state["view"], event.album, invalid.message)}
+                return FormResult(state, self.reprompt(event.chat_id, state, ctx, _album_note(state["view"])))
             return FormResult(state, self.reprompt(event.chat_id, state, ctx, "⚠️ " + invalid.message))
+        if event.album and isinstance(outcome, Stay):
+            view = _album_view(state["view"], event.album, None)
+            view = {**outcome.view, "album": view["album"]}
+            note = "\n".join(filter(None, [outcome.note, _album_note(view)]))
+            outcome = Stay(view, note or None)
         return self._apply(event.chat_id, state, ctx, outcome)
+
+    def _on_edit(self, event: Event, state: dict[str, Any], ctx: C) -> FormResult:
+        """An edited message: the latest answer is replaced by its new text; an edit of an older
+        one (or of a file's caption) is not read, and the person is told where to change it."""
+        t = self._texts(ctx)
+        last = state.get("last") or {}
+        text = (event.text or "").strip()
+        if last.get("message_id") != event.message_id or event.files or not text:
+            note = t.gettext("✏️ You edited an earlier message. Edits of earlier answers are not read: to change an answer, use ✏️ on the summary at the end (or ⬅️ Back).")
+            return FormResult(state, self.reprompt(event.chat_id, state, ctx, note))
+        field_name = last.get("field")
+        if field_name is None or field_name not in self.index:
+            if last.get("step") != state["step"]:
+                return FormResult(state, self.reprompt(event.chat_id, state, ctx))
+            # The message was not taken as an answer (too short, say): its new text is a new try.
+            result = self._on_message(replace(event, edited=False), state, ctx)
+            if result.actions and isinstance(result.actions[0], Send) and result.state is not None and result.state["step"] != state["step"]:
+                first = result.actions[0]
+                result.actions[0] = replace(first, html=t.gettext("✏️ I read your edited message as the answer.") + "\n" + first.html)
+            return result
+        step = self.steps[self.index[field_name]]
+        if step.on_text is None:
+            return FormResult(state, self.reprompt(event.chat_id, state, ctx))
+        try:
+            outcome = step.on_text(text, ctx, state["answers"], {})
+        except Invalid as invalid:
+            note = "⚠️ " + t.gettext("Your edit of “{label}” was not taken; the earlier answer stays.").format(label=esc(step.label(t))) + "\n" + invalid.message
+            return FormResult(state, self.reprompt(event.chat_id, state, ctx, note))
+        if not isinstance(outcome, Accept):
+            note = t.gettext("Your edit of “{label}” needs a choice: use ✏️ on the summary at the end to change it.").format(label=esc(step.label(t)))
+            return FormResult(state, self.reprompt(event.chat_id, state, ctx, note))
+        answers = {**state["answers"], **(outcome.also or {}), field_name: outcome.value}
+        new_state = {**state, "answers": answers}
+        note = "✏️ " + t.gettext("Changed as you edited it — <b>{label}</b>: {value}").format(label=esc(step.label(t)), value=step.show(outcome.value, ctx))
+        return FormResult(new_state, self.reprompt(event.chat_id, new_state, ctx, note))
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -180,23 +236,43 @@ class FormEngine(Generic[C]):
         answers, view = state["answers"], state["view"]
         if event.files:
             if step.on_files is None:
-                raise Invalid(t.gettext("A file is not expected here. Please answer the question above."))
+                raise Invalid(self._not_here(kind_label(event.files[0].kind, t), step, t))
             return step.on_files(event.files, ctx, answers, view)
         if event.unsupported:
-            raise Invalid(t.gettext("I cannot use this kind of message here. Please answer the question above."))
+            raise Invalid(self._not_here(kind_label(event.unsupported, t), step, t))
         if event.location is not None:
             if step.on_location is None:
-                raise Invalid(t.gettext("A location is not expected here. Please answer the question above."))
+                raise Invalid(self._not_here(t.gettext("A location"), step, t))
             return step.on_location(event.location, ctx, answers)
         if event.contact is not None:
             if step.on_contact is None:
-                raise Invalid(t.gettext("A contact is not expected here. Please answer the question above."))
+                raise Invalid(self._not_here(t.gettext("A contact"), step, t))
             return step.on_contact(event.contact, event.user_id, ctx, answers)
         if step.on_text is None:
             raise Invalid(t.gettext("Please choose one of the buttons."))
         if not text:
             raise Invalid(t.gettext("The answer is empty. Please write something."))
         return step.on_text(text, ctx, answers, view)
+
+    def _not_here(self, what: str, step: Step[C], t: Texts) -> str:
+        """One friendly line: what was sent cannot be used at this step, and what the step takes."""
+        return t.gettext("{what} cannot be used at this step. It takes {takes}.").format(what=what, takes=self._takes(step, t))
+
+    def _takes(self, step: Step[C], t: Texts) -> str:
+        if step.takes is not None:
+            return step.takes(t)
+        kinds = []
+        if step.on_choice is not None:
+            kinds.append(t.gettext("a press of one of the buttons"))
+        if step.on_text is not None:
+            kinds.append(t.gettext("a text"))
+        if step.on_location is not None:
+            kinds.append(t.gettext("a location"))
+        if step.on_contact is not None:
+            kinds.append(t.gettext("your own contact"))
+        if step.on_files is not None:
+            kinds.append(t.gettext("photos or documents"))
+        return t.gettext(" or ").join(kinds)
 
     def _text_navigation(self, text: str, t: Texts) -> str | None:
         folded = text.casefold().lstrip("/").strip()
@@ -269,7 +345,7 @@ class FormEngine(Generic[C]):
         t = self._texts(ctx)
         step = self._step(state)
         assert step is not None
-        answers = {**state["answers"], step.field: outcome.value}
+        answers = {**state["answers"], **(outcome.also or {}), step.field: outcome.value}
         ack = f"✅ <b>{esc(step.label(t))}</b>: {step.show(outcome.value, ctx)}"
         if outcome.note:
             ack += "\n" + outcome.note
@@ -378,6 +454,32 @@ class FormEngine(Generic[C]):
         rows.append((Button(t.gettext("✅ Send report"), self._data(state, "ok")),))
         rows.append((Button(t.gettext("⬅️ Back"), self._data(state, "b")), Button(t.gettext("✖️ Cancel"), self._data(state, "x"))))
         return tuple(rows)
+
+
+def kind_label(kind: str, t: Texts) -> str:
+    """What a message is, as the start of a sentence ("A sticker cannot be used ...")."""
+    labels = {
+        "photo": t.gettext("A photo"), "document": t.gettext("A file"), "voice": t.gettext("A voice note"),
+        "audio": t.gettext("An audio file"), "video": t.gettext("A video"), "video_note": t.gettext("A video message"),
+        "sticker": t.gettext("A sticker"), "animation": t.gettext("A GIF"), "poll": t.gettext("A poll"),
+        "dice": t.gettext("A dice"), "venue": t.gettext("A place from the map"), "game": t.gettext("A game"),
+        "story": t.gettext("A story"),
+    }  # fmt: skip
+    return labels.get(kind, t.gettext("This kind of message"))
+
+
+def _album_view(view: dict[str, Any], album: str, refused: str | None) -> dict[str, Any]:
+    """The step's view with what an album (several photos sent at once) left out so far."""
+    current = view.get("album") or {}
+    notes = list(current.get("refused", [])) if current.get("id") == album else []
+    if refused is not None and refused not in notes:
+        notes.append(refused)
+    return {**view, "album": {"id": album, "refused": notes[-5:]}}
+
+
+def _album_note(view: dict[str, Any]) -> str | None:
+    notes = (view.get("album") or {}).get("refused") or []
+    return "\n".join("⚠️ " + n for n in notes) or None
 
 
 def _plain(message: str) -> str:

@@ -65,3 +65,18 @@ def maladministration_label(code: str, t: Texts) -> str:
         Maladministration.PARTIALITY: t.gettext("Partiality"),
         Maladministration.CONFLICT: t.gettext("Conflict of interest"),
     }.get(code, code)  # type: ignore[call-overload]
+
+
+def files_label(kind: str, n: int, t: Texts) -> str:
+    """"3 photos", "1 voice note": a count of one kind of file."""
+    if kind == "photo":
+        return t.ngettext("{n} photo", "{n} photos", n).format(n=n)
+    if kind == "voice":
+        return t.ngettext("{n} voice note", "{n} voice notes", n).format(n=n)
+    if kind == "audio":
+        return t.ngettext("{n} audio file", "{n} audio files", n).format(n=n)
+    if kind == "video":
+        return t.ngettext("{n} video", "{n} videos", n).format(n=n)
+    if kind == "video_note":
+        return t.ngettext("{n} video message", "{n} video messages", n).format(n=n)
+    return t.ngettext("{n} document", "{n} documents", n).format(n=n)

@@ -5,8 +5,9 @@ tables of steps built from these (`handlers.citizen.form`, `handlers.whistleblow
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,11 +16,13 @@ from handlers.core.context import Context
 from handlers.core.events import FileRef
 from handlers.core.forms import Accept, Invalid, Option, Outcome, Prompt, Stay, Step
 from handlers.core.i18n import Texts
+from handlers.core.labels import files_label
 from handlers.core.text import esc
 from handlers.core.topics import TopicTree
 from handlers.core.validation import (
     Limits,
     check_event_date,
+    clock,
     validate_description,
     validate_event_date,
     validate_file,
@@ -27,6 +30,7 @@ from handlers.core.validation import (
 
 AGENCY_PAGE = 6
 UNKNOWN_AGENCY = "-"
+SOUND_KINDS = ("voice", "audio")
 
 
 @dataclass(frozen=True)
@@ -145,16 +149,51 @@ AGENCY: Step[FormContext] = Step(
 
 
 def _description_prompt(ctx: FormContext, answers: dict, view: dict) -> Prompt:
-    return Prompt(ctx.texts.gettext("Describe <b>what happened</b>, in order: what, who was involved (no need to name yourself), and what you expect. {min}–{max} characters. Please do not include passwords or ID numbers.").format(min=ctx.limits.description_min, max=ctx.limits.description_max))
+    t = ctx.texts
+    voices = [f for f in files_so_far(answers, view) if f["kind"] in SOUND_KINDS]
+    if voices:
+        length = clock(sum(int(f.get("duration") or 0) for f in voices))
+        head = t.ngettext("🎤 {n} voice note received ({length}).", "🎤 {n} voice notes received ({length} in all).", len(voices)).format(n=len(voices), length=length)
+        return Prompt(head + " " + t.gettext("Send another, write the story as text as well, or press “Done”."), done_label=t.gettext("✅ Done"))
+    return Prompt(t.gettext("Describe <b>what happened</b>, in order: what, who was involved (no need to name yourself), and what you expect. {min}–{max} characters — or send a voice note (at most {minutes} minutes). Please do not include passwords or ID numbers.").format(min=ctx.limits.description_min, max=ctx.limits.description_max, minutes=ctx.limits.max_voice_seconds // 60))
+
+
+def _has_voice(answers: dict, view: dict) -> bool:
+    return any(f["kind"] in SOUND_KINDS for f in files_so_far(answers, view))
 
 
 def _description_text(text: str, ctx: FormContext, answers: dict, view: dict) -> Outcome:
-    return Accept(validate_description(text, ctx.texts, ctx.limits))
+    kept = {"attachments": files_so_far(answers, view)} if "files" in view else None
+    if _has_voice(answers, view):  # the voice tells the story; a text beside it may be short
+        return Accept(validate_description(text, ctx.texts, replace(ctx.limits, description_min=1)), also=kept)
+    return Accept(validate_description(text, ctx.texts, ctx.limits), also=kept)
+
+
+def _description_files(refs: Sequence[FileRef], ctx: FormContext, answers: dict, view: dict) -> Outcome:
+    """A voice note tells what happened (and is kept as evidence, like any other file sent here)."""
+    t = ctx.texts
+    outcome = attachments_files(refs, ctx, answers, view)
+    assert isinstance(outcome, Stay)
+    if any(ref.is_sound for ref in refs):
+        return outcome
+    note = t.gettext("📎 Kept as evidence. Now please tell what happened: write it, or send a voice note.")
+    return Stay(outcome.view, "\n".join(filter(None, [outcome.note, note])))
+
+
+def _description_done(ctx: FormContext, answers: dict, view: dict) -> Outcome:
+    if not _has_voice(answers, view):
+        raise Invalid(ctx.texts.gettext("Please write what happened, or send a voice note."))
+    return Accept("", also={"attachments": files_so_far(answers, view)})
+
+
+def show_description(value: Any, ctx: FormContext) -> str:
+    return esc(value) if value else esc(ctx.texts.gettext("🎤 (told in a voice note)"))
 
 
 DESCRIPTION: Step[FormContext] = Step(
-    "description", lambda t: t.gettext("Description"), _description_prompt, show=show_text,
-    on_text=_description_text,
+    "description", lambda t: t.gettext("Description"), _description_prompt, show=show_description,
+    on_text=_description_text, on_files=_description_files, on_done=_description_done,
+    takes=lambda t: t.gettext("a text or a voice note"),
 )  # fmt: skip
 
 
@@ -245,14 +284,22 @@ def received_so_far(files: list[dict], ctx: FormContext) -> str:
 
 
 def attachments_files(refs: Sequence[FileRef], ctx: FormContext, answers: dict, view: dict) -> Outcome:
+    """Files kept in the step's view; beyond the limit the first ones stay and the note says how
+    many were left out (an album of seven with a limit of five keeps the first five)."""
+    t = ctx.texts
     files = files_so_far(answers, view)
+    dropped = int(view.get("dropped", 0))
     for ref in refs:
         if any(f["file_unique_id"] == ref.file_unique_id for f in files):
             continue  # the same file sent twice (or a redelivered album) counts once
-        files.append(validate_file(ref, len(files), ctx.texts, ctx.limits))
-    return Stay({"files": files})
-
-
+        if len(files) >= ctx.limits.max_attachments:
+            dropped += 1
+            continue
+        files.append(validate_file(ref, len(files), t, ctx.limits))
+    note = None
+    if dropped:
+        note = "⚠️ " + t.ngettext("{n} file was not kept: at most {max} attachments. Press “Done” to continue.", "{n} files were not kept: at most {max} attachments. Press “Done” to continue.", dropped).format(n=dropped, max=ctx.limits.max_attachments)
+    return Stay({**view, "files": files, "dropped": dropped}, note)
 def attachments_done(ctx: FormContext, answers: dict, view: dict) -> Outcome:
     return Accept(files_so_far(answers, view))
 
@@ -261,12 +308,12 @@ def attachments_text(text: str, ctx: FormContext, answers: dict, view: dict) -> 
     t = ctx.texts
     if fold(text) in (fold(t.gettext("✅ Done")), "selesai", "done"):
         return Accept(files_so_far(answers, view))
-    raise Invalid(t.gettext("Please send a photo or a document, or press “Done” / “Skip”."))
+    raise Invalid(t.gettext("Please send a photo, a document, a voice note or a video, or press “Done” / “Skip”."))
 
 
 def show_attachments(value: Any, ctx: FormContext) -> str:
     if not value:
         return "—"
-    photos = sum(1 for f in value if f["kind"] == "photo")
-    docs = len(value) - photos
-    return esc(ctx.texts.gettext("{photos} photo(s), {docs} document(s)").format(photos=photos, docs=docs))
+    counts = Counter(f["kind"] for f in value)
+    return esc(", ".join(files_label(kind, n, ctx.texts) for kind, n in counts.items()))
+

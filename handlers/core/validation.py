@@ -19,6 +19,8 @@ ALLOWED_DOCUMENT_TYPES = {
     "image/png": "PNG",
     "image/webp": "WEBP",
 }
+FILE_KINDS = ("photo", "document", "voice", "audio", "video", "video_note")
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files: the limit for videos
 _DATE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
 
 
@@ -30,7 +32,8 @@ class Limits:
     description_max: int = 3000
     address_max: int = 300
     max_attachments: int = 5
-    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attachment_bytes: int = 10 * 1024 * 1024  # photos, documents, audio (videos: Telegram's 20 MB)
+    max_voice_seconds: int = 5 * 60
     max_event_age_days: int = 730  # the Ombudsman takes events of the last two years
 
 
@@ -96,9 +99,13 @@ def validate_file(ref: FileRef, already: int, t: Texts, limits: Limits) -> dict[
     if ref.kind == "document" and (ref.mime_type or "").lower() not in ALLOWED_DOCUMENT_TYPES:
         allowed = ", ".join(sorted(set(ALLOWED_DOCUMENT_TYPES.values())))
         raise Invalid(t.gettext("This file type is not accepted ({name}). Please send a photo or a file of type: {allowed}.").format(name=esc(ref.file_name or ref.mime_type or "?"), allowed=allowed))
-    if ref.kind not in ("photo", "document"):
+    if ref.kind not in FILE_KINDS:
         raise Invalid(t.gettext("Please send a photo or a document."))
-    if ref.file_size is not None and ref.file_size > limits.max_attachment_bytes:
+    if ref.is_sound and (ref.duration or 0) > limits.max_voice_seconds:
+        raise Invalid(t.gettext("This recording is {length} long; at most {max} minutes are taken. Please record a shorter one, or write the rest.").format(length=clock(ref.duration or 0), max=limits.max_voice_seconds // 60))
+    if ref.is_video and ref.file_size is not None and ref.file_size > TELEGRAM_DOWNLOAD_LIMIT:
+        raise Invalid(t.gettext("The video is too large ({size} MB): Telegram lets the bot take videos of up to {max} MB. Please send a shorter clip, or put a link to the video in your description.").format(size=round(ref.file_size / 1048576, 1), max=TELEGRAM_DOWNLOAD_LIMIT // 1048576))
+    if not ref.is_video and ref.file_size is not None and ref.file_size > limits.max_attachment_bytes:
         raise Invalid(t.gettext("The file is too large ({size} MB). The limit is {max} MB.").format(size=round(ref.file_size / 1048576, 1), max=limits.max_attachment_bytes // 1048576))
     return {
         "kind": ref.kind,
@@ -107,4 +114,13 @@ def validate_file(ref: FileRef, already: int, t: Texts, limits: Limits) -> dict[
         "mime_type": ref.mime_type or ("image/jpeg" if ref.kind == "photo" else None),
         "file_name": ref.file_name,
         "file_size": ref.file_size,
+        "duration": ref.duration,
+        "forwarded": ref.forwarded,
     }
+
+
+def clock(seconds: int) -> str:
+    """A recording's length as people read it: 0:42, 4:05, 1:02:03."""
+    minutes, rest = divmod(max(0, int(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup"]
+FileKind = Literal["photo", "document", "voice", "audio", "video", "video_note", "animation", "sticker"]
 
 
 @dataclass
@@ -64,17 +65,19 @@ class StoredFile:
 
     file_id: str
     file_unique_id: str
-    kind: Literal["photo", "document"]
+    kind: FileKind
     data: bytes = field(repr=False)
     file_path: str
     mime_type: str | None = None
     file_name: str | None = None
     width: int = 0
     height: int = 0
+    duration: int = 0  # seconds, for voice, audio, video, video notes
+    declared_size: int | None = None  # a size to report instead of len(data) (big files in tests)
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return self.declared_size if self.declared_size is not None else len(self.data)
 
     def photo_size(self) -> dict[str, Any]:
         return {
@@ -95,6 +98,27 @@ class StoredFile:
             data["file_name"] = self.file_name
         if self.mime_type:
             data["mime_type"] = self.mime_type
+        return data
+
+    def media(self) -> dict[str, Any]:
+        """The Voice / Audio / Video / VideoNote / Animation / Sticker object of this file."""
+        data: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": self.size,
+        }
+        if self.kind in ("video", "animation", "sticker"):
+            data["width"], data["height"] = self.width, self.height
+        if self.kind == "video_note":
+            data["length"] = self.width
+        if self.kind in ("voice", "audio", "video", "video_note", "animation"):
+            data["duration"] = self.duration
+        if self.kind == "sticker":
+            data.update(type="regular", is_animated=False, is_video=False)
+        if self.mime_type and self.kind in ("voice", "audio", "video", "animation"):
+            data["mime_type"] = self.mime_type
+        if self.file_name and self.kind in ("audio", "video", "animation"):
+            data["file_name"] = self.file_name
         return data
 
     def file(self) -> dict[str, Any]:
@@ -118,7 +142,11 @@ class Content:
     edit_date: int | None = None
 
 
-MessageKind = Literal["text", "photo", "document", "location", "contact", "service"]
+MessageKind = Literal[
+    "text", "photo", "document", "location", "contact", "service",
+    "voice", "audio", "video", "video_note", "animation", "sticker", "poll", "dice", "venue",
+]  # fmt: skip
+FILE_KINDS = ("voice", "audio", "video", "video_note", "animation", "sticker")
 
 
 @dataclass
@@ -137,16 +165,18 @@ class StoredMessage:
     reply_to: int | None = None
     media_group_id: str | None = None
     forward_origin: dict[str, Any] | None = None
+    media: StoredFile | None = None  # the file of a voice, audio, video, video note, GIF, sticker
+    extra: dict[str, Any] | None = None  # poll, dice, venue: their objects as the API gives them
     deleted: bool = False
     history: list[Content] = field(default_factory=list)
 
     @property
     def is_media(self) -> bool:
-        return self.kind in ("photo", "document")
+        return self.kind in ("photo", "document", "voice", "audio", "video", "animation")
 
     @property
     def file(self) -> StoredFile | None:
-        return self.photo[-1] if self.photo else self.document
+        return self.photo[-1] if self.photo else self.document or self.media
 
 
 @dataclass

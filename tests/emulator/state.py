@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from tests.emulator.models import (
+    FILE_KINDS,
     ApiCall,
     CallbackQuery,
     Chat,
@@ -299,6 +300,10 @@ class EmulatorState:
                 data["photo"] = [size.photo_size() for size in message.photo]
             if message.document is not None:
                 data["document"] = message.document.document()
+            if message.media is not None:
+                data[message.kind] = message.media.media()
+            if message.extra:
+                data.update(message.extra)
             if message.location is not None:
                 data["location"] = dict(message.location)
             if message.contact is not None:
@@ -329,11 +334,20 @@ class EmulatorState:
         file_name: str | None = None,
         width: int = 0,
         height: int = 0,
+        duration: int = 0,
+        declared_size: int | None = None,
     ) -> StoredFile:
         with self.lock:
             number = next(self._file_numbers)
             if kind == "photo":
                 prefix, path = "AgACAgIAAxkBAAI", f"photos/file_{number}.jpg"
+            elif kind in FILE_KINDS:
+                fixed = {"voice": "oga", "video_note": "mp4", "sticker": "webp"}.get(kind)
+                guessed = (mimetypes.guess_extension(mime_type or "") or ".bin").lstrip(".")
+                prefix = {"voice": "AwACAgIAAxkBAAI", "video": "BAACAgIAAxkBAAI",
+                          "video_note": "DQACAgIAAxkBAAI", "audio": "CQACAgIAAxkBAAI",
+                          "animation": "CgACAgIAAxkBAAI", "sticker": "CAACAgIAAxkBAAI"}[kind]  # fmt: skip
+                path = f"{kind}s/file_{number}.{fixed or guessed}"
             else:
                 extension = (
                     (file_name or "").rpartition(".")[2] if "." in (file_name or "") else None
@@ -345,13 +359,15 @@ class EmulatorState:
             stored = StoredFile(
                 file_id=prefix + secrets.token_urlsafe(48)[:56],
                 file_unique_id="AQAD" + secrets.token_urlsafe(9)[:12],
-                kind="photo" if kind == "photo" else "document",
+                kind=kind if kind == "photo" or kind in FILE_KINDS else "document",  # type: ignore[arg-type]
                 data=data,
                 file_path=path,
                 mime_type=mime_type,
                 file_name=file_name,
                 width=width,
                 height=height,
+                duration=duration,
+                declared_size=declared_size,
             )
             self.files[stored.file_id] = stored
             self.files_by_path[stored.file_path] = stored

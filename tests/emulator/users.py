@@ -341,6 +341,89 @@ class EmulatedUser(ChatView):
         stored = self._state.store_file("document", data, mime_type=mime_type, file_name=file_name)
         return self._say("document", Content(text=caption, raw=caption), document=stored)
 
+    def _send_media(
+        self,
+        kind: MessageKind,
+        data: bytes,
+        *,
+        duration: int = 0,
+        mime_type: str | None = None,
+        file_name: str | None = None,
+        width: int = 0,
+        height: int = 0,
+        size: int | None = None,
+        caption: str | None = None,
+        forward_from: str | None = None,
+    ) -> int:
+        stored = self._state.store_file(
+            kind, data, mime_type=mime_type, file_name=file_name, width=width, height=height,
+            duration=duration, declared_size=size,
+        )  # fmt: skip
+        return self._say(
+            kind, Content(text=caption, raw=caption), media=stored,
+            forward_origin=_origin(forward_from),
+        )  # fmt: skip
+
+    def send_voice(self, data: bytes = b"OggS\x00voice", duration: int = 42, *,
+                   size: int | None = None, forward_from: str | None = None) -> int:
+        """A voice note (recorded in Telegram: OGG/Opus)."""
+        return self._send_media("voice", data, duration=duration, mime_type="audio/ogg", size=size,
+                                forward_from=forward_from)
+
+    def send_audio(self, data: bytes, duration: int = 60, file_name: str = "rekaman.mp3",
+                   mime_type: str = "audio/mpeg") -> int:
+        return self._send_media("audio", data, duration=duration, mime_type=mime_type, file_name=file_name)
+
+    def send_video(self, data: bytes, duration: int = 12, *, size: int | None = None,
+                   caption: str | None = None, forward_from: str | None = None) -> int:
+        """A video; `size` reports a file size other than len(data) (a 22 MB clip without 22 MB)."""
+        return self._send_media("video", data, duration=duration, mime_type="video/mp4", width=640,
+                                height=360, size=size, caption=caption, forward_from=forward_from)
+
+    def send_video_note(self, data: bytes, duration: int = 8) -> int:
+        return self._send_media("video_note", data, duration=duration, width=240)
+
+    def send_sticker(self) -> int:
+        return self._send_media("sticker", b"RIFF\x00\x00\x00\x00WEBPVP8 ", width=512, height=512)
+
+    def send_animation(self) -> int:
+        return self._send_media("animation", b"\x00\x00\x00\x18ftypmp42", duration=3,
+                                mime_type="video/mp4", width=320, height=240)
+
+    def send_poll(self, question: str = "Setuju?") -> int:
+        poll = {"id": str(time.time_ns()), "question": question, "type": "regular",
+                "options": [{"text": "Ya", "voter_count": 0}, {"text": "Tidak", "voter_count": 0}],
+                "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
+                "allows_multiple_answers": False}  # fmt: skip
+        return self._say("poll", Content(), extra={"poll": poll})
+
+    def send_dice(self) -> int:
+        return self._say("dice", Content(), extra={"dice": {"emoji": "🎲", "value": 4}})
+
+    def send_venue(self, title: str = "Pasar Tangga Arung") -> int:
+        location = {"latitude": -0.4203, "longitude": 116.9876}
+        venue = {"location": location, "title": title, "address": "Tenggarong"}
+        return self._say("venue", Content(), location=location, extra={"venue": venue})
+
+    def send_album(self, photos: list[bytes], caption: str | None = None) -> list[int]:
+        """Photos sent together: one message (and one update) each, sharing a media_group_id;
+        the caption goes with the first, as Telegram clients do."""
+        group = str(time.time_ns())
+        ids = []
+        for index, data in enumerate(photos):
+            sizes = self._state.store_photo(data)
+            text = caption if index == 0 else None
+            ids.append(self._say("photo", Content(text=text, raw=text), photo=sizes, media_group_id=group))
+        return ids
+
+    def forward_text(self, text: str, from_name: str = "Budi Santoso") -> int:
+        """A text message forwarded from someone else's chat."""
+        return self._say("text", Content(text=text, raw=text), forward_origin=_origin(from_name))
+
+    def forward_photo(self, data: bytes, from_name: str = "Budi Santoso") -> int:
+        sizes = self._state.store_photo(data)
+        return self._say("photo", Content(), photo=sizes, forward_origin=_origin(from_name))
+
     def send_location(self, latitude: float, longitude: float) -> int:
         location = {"latitude": latitude, "longitude": longitude}
         return self._say("location", Content(), location=location)
@@ -436,3 +519,10 @@ class EmulatedUser(ChatView):
 
     def unblock_bot(self) -> None:
         self._state.set_blocked(self.user, False)
+
+
+def _origin(name: str | None) -> dict[str, Any] | None:
+    """forward_origin for a message first sent by someone who hides their account."""
+    if name is None:
+        return None
+    return {"type": "hidden_user", "sender_user_name": name, "date": int(time.time()) - 3600}

@@ -15,6 +15,7 @@ from handlers.core.i18n import texts
 from handlers.core.validation import (
     Limits,
     clean_text,
+    clock,
     validate_description,
     validate_event_date,
     validate_file,
@@ -234,7 +235,29 @@ def test_pdf_accepted_and_described() -> None:
         "mime_type": "application/pdf",
         "file_name": "bukti.pdf",
         "file_size": 1000,
+        "duration": None,
+        "forwarded": False,
     }
+
+
+def test_voice_note_kept_with_its_length_and_a_long_one_refused() -> None:
+    voice = FileRef("voice", "v", "vu", "audio/ogg", None, 40_000, duration=42, forwarded=True)
+    stored = validate_file(voice, 0, EN, LIMITS)
+    assert (stored["kind"], stored["duration"], stored["forwarded"]) == ("voice", 42, True)
+    too_long = FileRef("voice", "v2", "vu2", "audio/ogg", None, 900_000, duration=LIMITS.max_voice_seconds + 1)
+    assert "5:01" in invalid_message(validate_file, too_long, 0, EN, LIMITS)
+
+
+def test_video_up_to_telegrams_download_limit() -> None:
+    small = FileRef("video", "m", "mu", "video/mp4", None, 15 * 1048576, duration=30)
+    assert validate_file(small, 0, EN, LIMITS)["kind"] == "video"  # above the 10 MB of photos: fine
+    big = FileRef("video", "m2", "mu2", "video/mp4", None, 22 * 1048576, duration=90)
+    message = invalid_message(validate_file, big, 0, EN, LIMITS)
+    assert "22.0 MB" in message and "20 MB" in message and "link" in message
+
+
+def test_clock() -> None:
+    assert [clock(s) for s in (0, 42, 65, 3723)] == ["0:00", "0:42", "1:05", "1:02:03"]
 
 
 def test_mime_type_case_insensitive() -> None:

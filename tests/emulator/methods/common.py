@@ -114,7 +114,7 @@ def _upload_of(call: Call, value: Any) -> Upload | None:
     return None
 
 
-def _known_file(call: Call, value: Any, kind: str) -> StoredFile:
+def known_file(call: Call, value: Any, kind: str) -> StoredFile:
     if not isinstance(value, str) or not value:
         raise bad_request(f"there is no {kind} in the request")
     if value.startswith(("http://", "https://")):
@@ -139,13 +139,13 @@ def photo_sizes(call: Call, value: Any) -> tuple[StoredFile, ...]:
     upload = _upload_of(call, value)
     if upload is not None:
         return call.state.store_photo(_checked_upload(upload, PHOTO_UPLOAD_LIMIT))
-    return call.state.photo_sets[_known_file(call, value, "photo").file_id]
+    return call.state.photo_sets[known_file(call, value, "photo").file_id]
 
 
 def document_file(call: Call, value: Any) -> StoredFile:
     upload = _upload_of(call, value)
     if upload is None:
-        return _known_file(call, value, "document")
+        return known_file(call, value, "document")
     data = _checked_upload(upload, UPLOAD_LIMIT)
     mime = upload.content_type
     if not mime or mime == "application/octet-stream":

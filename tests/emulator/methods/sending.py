@@ -15,6 +15,7 @@ from tests.emulator.methods.common import (
     bot_message,
     caption_of,
     document_file,
+    known_file,
     markup_of,
     photo_sizes,
     reply_target,
@@ -72,6 +73,39 @@ def send_document(call: Call) -> dict[str, Any]:
     return call.state.message_json(
         bot_message(call, chat, "document", caption, call.get("caption"), document=document)
     )
+
+
+def _send_known_media(call: Call, kind: MessageKind) -> dict[str, Any]:
+    """sendVoice, sendAudio, sendVideo, sendVideoNote with a file_id Telegram already holds (the
+    bot re-sends what people sent it; uploads of these kinds are not emulated)."""
+    chat = writable_chat(call.state, call.get("chat_id"))
+    if kind == "video_note" and call.get("caption"):
+        raise bad_request("video notes can't have a caption")  # the method has no such parameter
+    caption = caption_of(call)
+    stored = known_file(call, call.get(kind), kind)
+    return call.state.message_json(
+        bot_message(call, chat, kind, caption, call.get("caption"), media=stored)
+    )
+
+
+@implements("sendVoice")
+def send_voice(call: Call) -> dict[str, Any]:
+    return _send_known_media(call, "voice")
+
+
+@implements("sendAudio")
+def send_audio(call: Call) -> dict[str, Any]:
+    return _send_known_media(call, "audio")
+
+
+@implements("sendVideo")
+def send_video(call: Call) -> dict[str, Any]:
+    return _send_known_media(call, "video")
+
+
+@implements("sendVideoNote")
+def send_video_note(call: Call) -> dict[str, Any]:
+    return _send_known_media(call, "video_note")
 
 
 @implements("sendLocation")
