@@ -30,7 +30,7 @@ from storage.models import OutboxMessage, User
 log = logging.getLogger(__name__)
 
 MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage",
-                             "sendLocation", "sendContact"})
+                             "sendLocation", "sendContact", "sendVoice", "sendAudio", "sendVideo", "sendVideoNote"})
 HARMLESS_BAD_REQUESTS = ("message is not modified", "query is too old", "message to delete not found")
 
 

@@ -12,13 +12,21 @@ import io
 import logging
 from pathlib import Path
 
+import filetype
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.telegram import NetworkError, TelegramApi
+from bot.outbox import rows_for
+from bot.telegram import BadRequest, NetworkError, TelegramApi
+from handlers.casework.cards import file_label
+from handlers.core.actions import Send
+from handlers.core.i18n import Texts, texts
+from handlers.core.text import esc
+from handlers.core.validation import ALLOWED_DOCUMENT_TYPES
 from storage import anon
 from storage.db import Database
-from storage.models import AnonFile, Attachment
+from storage.models import REFUSED, AnonFile, Attachment, AuditEntry, Complaint, OutboxMessage, User
 from storage.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -26,7 +34,8 @@ MAX_ATTEMPTS = 5
 
 
 def sniff(content: bytes) -> str | None:
-    """The real type of the bytes, whatever the file name claims."""
+    """The real type of the bytes, whatever the file name claims: a PDF, a picture Pillow can
+    read, or a sound or video container `filetype` recognises."""
     if content.startswith(b"%PDF-"):
         return "application/pdf"
     try:
@@ -34,7 +43,24 @@ def sniff(content: bytes) -> str | None:
             image.verify()
             return Image.MIME.get(image.format or "", None)
     except (UnidentifiedImageError, OSError, SyntaxError):
-        return None
+        pass
+    kind = filetype.guess(content[:8192])
+    if kind is not None and kind.mime.split("/")[0] in ("audio", "video"):
+        return str(kind.mime)
+    return None
+
+
+def fits(kind: str, declared: str | None, actual: str | None) -> bool:
+    """Whether the bytes are what the message said: a photo a picture, a PDF a PDF, a voice note
+    or a video a sound or video container (the same MP4 holds either)."""
+    if actual is None:
+        return False
+    family = actual.split("/")[0]
+    if kind in ("voice", "audio", "video", "video_note"):
+        return family in ("audio", "video")
+    if kind == "photo" or (declared or "").startswith("image/"):
+        return family == "image"
+    return not declared or actual == declared
 
 
 def strip_metadata(content: bytes) -> tuple[bytes, str] | None:
@@ -58,6 +84,37 @@ def strip_metadata(content: bytes) -> tuple[bytes, str] | None:
         fresh = fresh.convert("RGB")
     fresh.save(out, "JPEG", quality=90)
     return out.getvalue(), "image/jpeg"
+
+
+async def _refusal_notice(session: AsyncSession, attachment: Attachment) -> list[OutboxMessage]:
+    """Tell whoever sent a refused file which one it was: the case no longer lists it."""
+    complaint = await session.get(Complaint, attachment.complaint_id)
+    assert complaint is not None
+    sender, language = complaint.citizen_id, complaint.language
+    if attachment.audit_id is not None:
+        entry = await session.get(AuditEntry, attachment.audit_id)
+        tail = (entry.actor if entry is not None else "").rpartition(":")[2]
+        if not entry or not entry.actor.startswith("citizen"):
+            sender = int(tail) if tail.isdigit() else None
+            user = await session.get(User, sender) if sender is not None else None
+            language = user.language if user is not None else language
+    if sender is None or complaint.anonymous:
+        return []
+    t = texts(language)
+    html = t.gettext("⚠️ A file you sent with {ticket} was not kept: “{name}” is not a real {kind}, or it is damaged. The case does not include it. If it matters, please send it again as a photo or a PDF.").format(
+        ticket=complaint.ticket, name=esc(attachment.file_name or file_label(attachment, t)),
+        kind=esc(_claimed(attachment, t)))  # fmt: skip
+    return rows_for([Send(sender, html)])
+
+
+def _claimed(attachment: Attachment, t: Texts) -> str:
+    if attachment.kind in ("voice", "audio"):
+        return t.gettext("recording")
+    if attachment.kind in ("video", "video_note"):
+        return t.gettext("video")
+    if attachment.kind == "photo" or (attachment.mime_type or "").startswith("image/"):
+        return t.gettext("picture")
+    return ALLOWED_DOCUMENT_TYPES.get(attachment.mime_type or "", t.gettext("document"))
 
 
 class FileFetcher:
@@ -96,25 +153,29 @@ class FileFetcher:
             attachment = await session.get(Attachment, attachment_id)
             assert attachment is not None
             file_id, declared = attachment.file_id, attachment.mime_type
+        final = False
         try:
             downloaded = await self.client.download(file_id)
             error = None
         except NetworkError as exc:
             downloaded, error = None, f"{type(exc).__name__}: {exc.message}"
+        except BadRequest as exc:  # e.g. "file is too big": asking again will not help
+            downloaded, error, final = None, f"BadRequest: {exc.message}", True
         async with self.db.write() as session, session.begin():
             attachment = await session.get(Attachment, attachment_id)
             assert attachment is not None
             if downloaded is None:
                 attachment.fetch_attempts += 1
                 attachment.error = error
-                if attachment.fetch_attempts >= MAX_ATTEMPTS:
+                if final or attachment.fetch_attempts >= MAX_ATTEMPTS:
                     attachment.fetch_status = "failed"
                 return
             actual = sniff(downloaded.content)
-            if actual is None or (declared and actual != declared and not (declared.startswith("image/") and actual.startswith("image/"))):
-                attachment.fetch_status = "rejected"
+            if not fits(attachment.kind, declared, actual):
+                attachment.fetch_status = REFUSED
                 attachment.error = f"content is {actual or 'unknown'}, declared {declared}"
                 log.warning("attachment %s rejected: %s", attachment_id, attachment.error)
+                session.add_all(await _refusal_notice(session, attachment))
                 return
             digest = hashlib.sha256(downloaded.content).hexdigest()
             path = self.files_dir / digest[:2] / digest
@@ -127,6 +188,7 @@ class FileFetcher:
             attachment.mime_type, attachment.fetch_status, attachment.error = actual, "stored", None
 
     # -- a whistleblower's evidence ---------------------------------------------------------------
+
 
     def anon_path(self, name: str) -> Path:
         return self.files_dir / "anon" / f"{name}.bin"

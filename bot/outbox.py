@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.actions import (
     Action,
@@ -12,6 +16,7 @@ from handlers.core.actions import (
     Edit,
     InlineKeyboard,
     Keyboard,
+    Later,
     RemoveKeyboard,
     ReplyKeyboard,
     Send,
@@ -21,6 +26,11 @@ from handlers.core.actions import (
 from handlers.core.text import CAPTION_LIMIT, split_html
 from storage.models import OutboxMessage
 
+# A file re-sent by its kind: (method, field).
+SEND_FILE = {
+    "photo": ("sendPhoto", "photo"), "document": ("sendDocument", "document"), "voice": ("sendVoice", "voice"),
+    "audio": ("sendAudio", "audio"), "video": ("sendVideo", "video"), "video_note": ("sendVideoNote", "video_note"),
+}  # fmt: skip
 RENDER = "render"  # a payload field {"render": spec}: the dispatcher makes the file when it sends
 
 
@@ -49,6 +59,8 @@ def markup(keyboard: Keyboard | None) -> dict[str, Any] | None:
 
 def calls_for(action: Action) -> list[tuple[int, str, dict[str, Any]]]:
     """(chat_id, method, payload) for one action; long messages become several sends."""
+    if isinstance(action, Later):
+        return [call for inner in action.actions for call in calls_for(inner)]
     if isinstance(action, Send):
         parts = split_html(action.html)
         calls = []
@@ -78,17 +90,36 @@ def calls_for(action: Action) -> list[tuple[int, str, dict[str, Any]]]:
             payload["show_alert"] = True
         return [(action.chat_id, "answerCallbackQuery", payload)]
     if isinstance(action, SendFile | SendRendered):
-        method, field = ("sendPhoto", "photo") if action.kind == "photo" else ("sendDocument", "document")
+        method, field = SEND_FILE.get(action.kind, SEND_FILE["document"])
         source: Any = action.file_id if isinstance(action, SendFile) else {RENDER: action.spec}
         payload = {"chat_id": action.chat_id, field: source}
-        if action.caption_html:
+        if action.caption_html and action.kind != "video_note":  # a video message has no caption
             payload["caption"] = split_html(action.caption_html, CAPTION_LIMIT)[0]
             payload["parse_mode"] = "HTML"
         return [(action.chat_id, method, payload)]
     raise TypeError(action)
 
 
-def rows_for(actions: Iterable[Action], *, sensitive: bool = False) -> list[OutboxMessage]:
-    """`sensitive`: the rows are wiped (chat id and text) once sent — a whistleblower's messages."""
-    return [OutboxMessage(chat_id=chat, method=method, payload=payload, status="pending", sensitive=sensitive)
-            for action in actions for chat, method, payload in calls_for(action)]
+def rows_for(actions: Iterable[Action], *, sensitive: bool = False, now: datetime | None = None) -> list[OutboxMessage]:
+    """`sensitive`: the rows are wiped (chat id and text) once sent — a whistleblower's messages.
+    A `Later`'s rows wait (from `now`) and carry its key (see `supersede`)."""
+    rows = []
+    for action in actions:
+        if isinstance(action, Later):
+            due = (now or datetime.now(timezone.utc)) + timedelta(seconds=action.seconds)
+            rows += [OutboxMessage(chat_id=chat, method=method, payload=payload, status="pending", sensitive=sensitive,
+                                   not_before=due, coalesce_key=action.key)
+                     for inner in action.actions for chat, method, payload in calls_for(inner)]  # fmt: skip
+            continue
+        rows += [OutboxMessage(chat_id=chat, method=method, payload=payload, status="pending", sensitive=sensitive)
+                 for chat, method, payload in calls_for(action)]
+    return rows
+
+
+async def supersede(session: AsyncSession, rows: Iterable[OutboxMessage]) -> None:
+    """Retire the unsent rows that new rows of the same chat and key replace (call before adding
+    them). A row already claimed for sending is left alone: it may be on its way."""
+    for chat, key in {(row.chat_id, row.coalesce_key) for row in rows if row.coalesce_key}:
+        await session.execute(update(OutboxMessage).where(
+            OutboxMessage.chat_id == chat, OutboxMessage.coalesce_key == key, OutboxMessage.status == "pending",
+        ).values(status="superseded"))  # fmt: skip

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox import rows_for
+from bot.outbox import rows_for, supersede
 from bot.telegram import TelegramApi
 from cases.calendar import WorkCalendar
 from handlers import router
@@ -129,13 +129,14 @@ class Processor:
             return True
         row.status, row.processed_at, row.payload = "done", now, None
         row.chat_id = 0  # a processed update keeps its id (against redelivery), not who sent it
-        session.add_all(await self._rows(session, actions))
+        session.add_all(await self._rows(session, actions, now))
         return True
 
-    async def _rows(self, session: AsyncSession, actions: list[Action]) -> list[OutboxMessage]:
+    async def _rows(self, session: AsyncSession, actions: list[Action], now: datetime) -> list[OutboxMessage]:
         """Outbox rows; those to a whistleblower, or to anyone the bot keeps no row for, are
         marked to be wiped once sent (the bot does not keep a record of people it does not know)."""
-        rows = rows_for(actions)
+        rows = rows_for(actions, now=now)
+        await supersede(session, rows)
         chats = {row.chat_id for row in rows} - set(self.config.admin_ids)
         known = set(self.config.admin_ids)
         if chats:

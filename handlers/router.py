@@ -8,9 +8,11 @@ knows every audience: a hand-over between them (Anonymous chosen in /lapor) happ
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from handlers.casework import inputs, keyboards
 from handlers.casework.actors import is_staff
-from handlers.citizen import lapor, menu, reports
+from handlers.citizen import first, lapor, menu, reports
 from handlers.citizen.form import COMPLAINT_FORM
 from handlers.core.actions import Action, AnswerCallback, Send, ack
 from handlers.core.context import Context
@@ -26,6 +28,8 @@ from handlers.whistleblower import channel
 async def handle(event: Event, ctx: Context) -> list[Action]:
     if not event.is_private:
         return await _group(event, ctx)
+    if event.edited:  # an edited message never runs a command: it was answered already
+        event = replace(event, command=None, args="")
     # A user row is kept only for people the bot must remember (reporters, staff, a chosen
     # language); writing to the bot alone leaves none, so a whistleblower leaves no trace here.
     user = await ctx.repo.user(event.user_id)
@@ -119,9 +123,16 @@ async def _command(event: Event, ctx: Context) -> list[Action]:
 async def _message(event: Event, ctx: Context) -> list[Action]:
     t = ctx.texts
     pending = await ctx.repo.pending_input(event.user_id, ctx.now)
+    if pending is not None and event.edited:
+        return [Send(event.chat_id, t.gettext("✏️ Edits are not read here. Please send the corrected text as a new message."))]
     if pending is not None:
         return await inputs.on_message(event, ctx, pending)
     draft, paused = await _draft(event, ctx)
+    if draft is None and event.edited:
+        return [Send(event.chat_id, t.gettext("✏️ An edit does not change a message I have already answered. If it was about a report you sent, open it with /riwayat and use 💬 Reply in its conversation to add or correct something."))]
+    if draft is None and first.offers(event):
+        conversation = await ctx.repo.conversation(event.user_id, ctx.now)
+        return await first.offer(event, ctx, conversation.state if conversation is not None else None)
     if draft is None and statistics.looks_like_dates(event.text):
         shown = await statistics.typed_period(event, ctx)  # staff typing a period for /statistik
         if shown is not None:
@@ -158,6 +169,11 @@ async def _callback(event: Event, ctx: Context) -> list[Action]:
             return await reports.on_press(event, ctx, press)
         return await inputs.on_press(event, ctx, press.verb, press.argument)
     prefix, _, argument = data.partition(":")
+    if data in (first.YES, first.NO):
+        started = await first.on_press(event, ctx, data)
+        if started is None:
+            return [AnswerCallback(event.chat_id, event.callback_id or "", t.gettext("This button is no longer valid."))]
+        return [ack, *started]
     if data == menu.MENU_LAPOR:
         draft, _ = await _draft(event, ctx)
         if draft is not None:

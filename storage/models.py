@@ -219,8 +219,8 @@ class Complaint(Base):
 
     @property
     def report_files(self) -> list[Attachment]:
-        """The files sent with the report itself."""
-        return [a for a in self.attachments if a.audit_id is None]
+        """The files sent with the report itself (not those refused once their bytes were seen)."""
+        return [a for a in self.attachments if a.audit_id is None and a.fetch_status != REFUSED]
 
     __table_args__ = (
         Index("ix_complaints_citizen", "citizen_id", "created_at"),
@@ -230,6 +230,9 @@ class Complaint(Base):
         Index("ix_complaints_closed", "closed_at"),
         Index("ix_complaints_status_agency", "status", "agency_code"),
     )
+
+
+REFUSED = "rejected"  # Attachment.fetch_status of a file whose bytes were not what it claimed
 
 
 class Attachment(Base):

@@ -5,6 +5,7 @@ Pure rendering: the callers load the rows. Every user-supplied string goes throu
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,7 @@ from handlers.core.actions import UPLOAD_PREFIX, Action, Send, SendFile
 from handlers.core.i18n import Texts
 from handlers.core.labels import (
     class_label,
+    files_label,
     maladministration_label,
     privacy_label,
     staff_status_label,
@@ -23,6 +25,7 @@ from handlers.core.labels import (
 )
 from handlers.core.text import CAPTION_LIMIT, esc
 from handlers.core.topics import TopicTree
+from handlers.core.validation import clock
 from storage.models import AnonFile, Attachment, AuditEntry, Complaint, User
 
 THREAD_TEXT_LIMIT = 700  # a long message is shortened in the card's thread; it was sent in full
@@ -132,9 +135,9 @@ def staff_card(complaint: Complaint, t: Texts, facts: CardFacts, *, heading: str
             _field(t.gettext("Privacy"), esc(privacy_label(complaint.privacy, t))),
             _field(t.gettext("Reporter"), who),
             _field(t.gettext("Submitted"), esc(t.date(facts.calendar.local_date(complaint.created_at)))),
-            _field(t.gettext("Attachments"), str(len(complaint.report_files))),
+            _field(t.gettext("Attachments"), attachments_line(complaint.report_files, t)),
         ]
-        description = complaint.description
+        description = complaint.description or t.gettext("(told in a voice note: see the attachments)")
     if complaint.reopen_count:
         lines.append(_field(t.gettext("Reopened"), str(complaint.reopen_count)))
     if complaint.rating is not None:
@@ -230,11 +233,39 @@ def file_count(complaint: Complaint, facts: CardFacts) -> int:
     return len(facts.anon_files) if complaint.anonymous else len(complaint.report_files)
 
 
+def attachments_line(files: Sequence[Attachment], t: Texts) -> str:
+    """"3 — 🎤 voice note 0:42, 🎬 video 0:12 (forwarded), 1 photo": what a staff card lists."""
+    if not files:
+        return "0"
+    parts = [esc(file_label(f, t)) for f in files if f.kind in ("voice", "audio", "video", "video_note")]
+    others = Counter(f.kind for f in files if f.kind in ("photo", "document"))
+    parts += [esc(files_label(kind, n, t)) for kind, n in others.items()]
+    forwarded = sum(1 for f in files if f.forwarded and f.kind in ("photo", "document"))
+    if forwarded:
+        parts.append(esc(t.ngettext("{n} of them forwarded", "{n} of them forwarded", forwarded).format(n=forwarded)))
+    return f"{len(files)} — " + ", ".join(parts)
+
+
+def file_label(attachment: Attachment, t: Texts) -> str:
+    """One file as a card names it: "🎤 voice note 0:42", "🎬 video 0:12 (forwarded)", "📄 bukti.pdf"."""
+    length = clock(attachment.duration or 0)
+    label = {
+        "voice": "🎤 " + t.gettext("voice note {length}").format(length=length),
+        "audio": "🎵 " + t.gettext("audio {length}").format(length=length),
+        "video": "🎬 " + t.gettext("video {length}").format(length=length),
+        "video_note": "🎬 " + t.gettext("video message {length}").format(length=length),
+        "photo": "🖼 " + t.gettext("photo"),
+    }.get(attachment.kind) or "📄 " + (attachment.file_name or t.gettext("document"))
+    # Forwarded: first sent by someone else, whose name the bot does not keep.
+    return label + (" " + t.gettext("(forwarded)") if attachment.forwarded else "")
+
+
 def files_of(chat_id: int, complaint: Complaint, files: Sequence[Attachment], t: Texts) -> list[SendFile]:
     """Re-send files by their Telegram file id (never forwarded), each captioned with the ticket."""
     actions = []
     for n, attachment in enumerate(files, start=1):
         caption = t.gettext("Attachment {n} of {total} — {ticket}").format(n=n, total=len(files), ticket=complaint.ticket)
+        caption += " · " + file_label(attachment, t)
         actions.append(SendFile(chat_id, attachment.kind, attachment.file_id, esc(caption)[:CAPTION_LIMIT]))
     return actions
 

@@ -22,6 +22,7 @@ from handlers.core.actions import (
     RemoveKeyboard,
     Send,
 )
+from handlers.core.bursts import answer_once
 from handlers.core.context import Context
 from handlers.core.events import Event
 from handlers.core.forms import FormResult, Invalid
@@ -47,10 +48,11 @@ class ChoseAnonymous:
 # -- the form -------------------------------------------------------------------------------------
 
 
-async def start_form(event: Event, ctx: Context) -> list[Action]:
+async def start_form(event: Event, ctx: Context, answers: dict[str, Any] | None = None, skip: tuple[str, ...] = ()) -> list[Action]:
+    """A new /lapor form; `answers` were given before it (a photo, voice note or location sent first)."""
     t = ctx.texts
     fctx = await form_context(ctx)
-    result = COMPLAINT_FORM.start(event.chat_id, fctx)
+    result = COMPLAINT_FORM.start(event.chat_id, fctx, answers, skip)
     await _save(event, ctx, result.state)
     intro = Send(event.chat_id, t.gettext("📝 <b>New report.</b> I will ask {n} short questions; you can go back or cancel at any time.").format(n=len(COMPLAINT_FORM.steps)), RemoveKeyboard())
     return [intro, *result.actions]
@@ -82,8 +84,9 @@ async def continue_form(event: Event, state: dict[str, Any], ctx: Context) -> li
     if result.state is not None and result.state.get("view", {}).get(TO_ANONYMOUS):
         await _save(event, ctx, None)  # the draft leaves this table (keyed by the user's id)
         return ChoseAnonymous(result.state["answers"], [a for a in result.actions if isinstance(a, AnswerCallback)])
-    await _save(event, ctx, result.state)
-    return result.actions
+    after, actions = answer_once(event, state, result.state, result.actions, ctx.now)
+    await _save(event, ctx, after)
+    return actions
 
 
 async def resume(event: Event, state: dict[str, Any], ctx: Context, note: str | None = None) -> list[Action]:

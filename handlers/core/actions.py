@@ -80,7 +80,7 @@ class SendFile:
     """Re-send a file Telegram already holds (by file_id); never a forward."""
 
     chat_id: int
-    kind: str  # photo | document
+    kind: str  # photo | document | voice | audio | video | video_note
     file_id: str
     caption_html: str | None = None
 
@@ -97,7 +97,17 @@ class SendRendered:
     caption_html: str | None = None
 
 
-Action = Send | Edit | Delete | AnswerCallback | SendFile | SendRendered
+@dataclass(frozen=True)
+class Later:
+    """`actions` sent after `seconds`, unless a newer `Later` with the same `key` comes first and
+    takes their place: a burst of messages (an album, quick tries at one step) gets one answer."""
+
+    key: str
+    seconds: float
+    actions: tuple[Send | Edit | SendFile, ...]
+
+
+Action = Send | Edit | Delete | AnswerCallback | SendFile | SendRendered | Later
 
 
 def ack(event: Event, text: str | None = None, alert: bool = False) -> list[Action]:

@@ -145,8 +145,13 @@ class FormEngine(Generic[C]):
 
     # -- entry points --------------------------------------------------------------------------
 
-    def start(self, chat_id: int, ctx: C) -> FormResult:
+    def start(self, chat_id: int, ctx: C, answers: dict[str, Any] | None = None, skip: Sequence[str] = ()) -> FormResult:
+        """A new form, perhaps with `answers` given before it began (a photo sent first); the steps
+        in `skip` are then not asked (a location shared first), the others still come."""
         state = self.new_state()
+        state["answers"] = dict(answers or {})
+        if skip:
+            state["seeded"] = list(skip)
         return FormResult(state, [self._prompt_message(chat_id, state, ctx)])
 
     def reprompt(self, chat_id: int, state: dict[str, Any], ctx: C, note: str | None = None) -> list[Action]:
@@ -353,6 +358,9 @@ class FormEngine(Generic[C]):
             next_step = SUMMARY
         else:
             position = self.index[step.field] + 1
+            # A step answered before the form began (a location shared first) is not asked again.
+            while position < len(self.steps) and self.steps[position].field in state.get("seeded", ()):
+                position += 1
             next_step = self.steps[position].field if position < len(self.steps) else SUMMARY
         new_state = {**state, "answers": answers, "step": next_step, "view": {}, "editing": False}
         actions: list[Action] = []

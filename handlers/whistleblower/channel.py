@@ -60,6 +60,9 @@ async def route(event: Event, ctx: Context) -> list[Action] | None:
     if stage == "input":
         ctx.sensitive = True
         return await follow.fill(event, ctx, vault, current)
+    if stage == "intro" and not event.edited and (event.files or event.location is not None):
+        ctx.sensitive = True
+        return await report.hold_in_intro(event, ctx, vault, current)
     return None
 
 

@@ -44,7 +44,7 @@ def _evidence_prompt(ctx: FormContext, answers: dict, view: dict) -> Prompt:
     return Prompt(t.gettext("Send photos as evidence, or skip. Their hidden data (place, time, camera) is removed before anyone sees them — but what a picture shows can still point to you: avoid your face, your desk, your documents."))
 
 
-def _evidence_files(refs: Sequence[FileRef], ctx: FormContext, answers: dict, view: dict) -> Outcome:
+def evidence_files(refs: Sequence[FileRef], ctx: FormContext, answers: dict, view: dict) -> Outcome:
     refuse_identifying(refs, ctx.texts)
     for ref in refs:
         if ref.kind == "document" and (ref.mime_type or "").lower() not in IMAGE_TYPES:
@@ -66,7 +66,7 @@ def _description_prompt(ctx: FormContext, answers: dict, view: dict) -> Prompt:
 
 
 def _description_files(refs: Sequence[FileRef], ctx: FormContext, answers: dict, view: dict) -> Outcome:
-    outcome = _evidence_files(refs, ctx, answers, view)
+    outcome = evidence_files(refs, ctx, answers, view)
     note = ctx.texts.gettext("📎 Kept as evidence; its hidden data will be removed. Now please write what happened.")
     return Stay(outcome.view, "\n".join(filter(None, [outcome.note, note]))) if isinstance(outcome, Stay) else outcome
 
@@ -82,7 +82,7 @@ ANON_STEPS: list[Step[FormContext]] = [
     Step("place", lambda t: t.gettext("Kecamatan"), _place_prompt, show=show_location,
          on_choice=kecamatan_choice, on_text=location_text, optional=True),
     Step("attachments", lambda t: t.gettext("Evidence"), _evidence_prompt, show=show_attachments,
-         on_text=attachments_text, on_files=_evidence_files, on_done=attachments_done,
+         on_text=attachments_text, on_files=evidence_files, on_done=attachments_done,
          optional=True, skip_value=[]),
 ]  # fmt: skip
 

@@ -10,14 +10,16 @@ from typing import Any
 from cases import tokens
 from cases.model import Status
 from handlers.casework.notices import new_report_to_admins
-from handlers.core.actions import Action, Button, Delete, InlineKeyboard, Send, ack
+from handlers.core.actions import Action, Button, Delete, InlineKeyboard, Later, Send, ack
+from handlers.core.bursts import answer_once
 from handlers.core.context import Context
 from handlers.core.events import Event
+from handlers.core.forms import Invalid, Stay
 from handlers.core.i18n import Texts
 from handlers.core.questions import form_context
 from handlers.core.text import esc
 from handlers.whistleblower import state
-from handlers.whistleblower.form import ANON_FORM, IMAGE_TYPES
+from handlers.whistleblower.form import ANON_FORM, IMAGE_TYPES, evidence_files
 from storage import anon
 from storage.models import AnonFile, AnonReport, Complaint
 from storage.repo import new_complaint
@@ -32,8 +34,31 @@ async def intro(event: Event, ctx: Context) -> list[Action]:
     await state.save(ctx, vault, event.user_id, {"stage": "intro"}, ctx.config.draft_ttl)
     t = ctx.texts
     message = intro_message(event, ctx)
-    keyboard = InlineKeyboard(((Button(t.gettext("▶️ Continue"), "z:go"), Button(t.gettext("✖️ Cancel"), "z:no")),))
-    return [Send(message.chat_id, message.html, keyboard)]
+    return [Send(message.chat_id, message.html, _intro_keyboard(t))]
+
+
+def _intro_keyboard(t: Texts) -> InlineKeyboard:
+    return InlineKeyboard(((Button(t.gettext("▶️ Continue"), "z:go"), Button(t.gettext("✖️ Cancel"), "z:no")),))
+
+
+async def hold_in_intro(event: Event, ctx: Context, vault: Vault, current: dict[str, Any]) -> list[Action]:
+    """A photo sent while the intro is open: kept for the form's evidence (cleaned like any other)."""
+    t = ctx.texts
+    try:
+        if event.location is not None:
+            raise Invalid(t.gettext("A precise location is never kept in an anonymous report; the form asks only for the kecamatan."))
+        outcome = evidence_files(event.files, await form_context(ctx), {"attachments": current.get("files") or []}, {})
+    except Invalid as invalid:
+        return [Send(event.chat_id, "⚠️ " + invalid.message, _intro_keyboard(t))]
+    assert isinstance(outcome, Stay)
+    files = outcome.view["files"]
+    await state.save(ctx, vault, event.user_id, {"stage": "intro", "files": files}, ctx.config.draft_ttl)
+    html = "\n".join(filter(None, [outcome.note, t.ngettext(
+        "📎 {n} photo kept for your anonymous report; its hidden data will be removed before anyone sees it. Press ▶️ Continue to start the form.",
+        "📎 {n} photos kept for your anonymous report; their hidden data will be removed before anyone sees them. Press ▶️ Continue to start the form.",
+        len(files)).format(n=len(files))]))  # fmt: skip
+    reply = Send(event.chat_id, html, _intro_keyboard(t))
+    return [Later(f"anon-intro:{event.album}", 1.5, (reply,))] if event.album else [reply]
 
 
 def intro_message(event: Event, ctx: Context) -> Send:
@@ -82,8 +107,9 @@ async def continue_form(event: Event, ctx: Context, vault: Vault, current: dict[
             await state.save(ctx, vault, event.user_id, {"stage": "namecheck", "form": current["form"], "answers": result.submitted}, ctx.config.draft_ttl)
             return ack(event) + [_name_warning(event, ctx.texts, named)]
         return result.actions + await submit(event, ctx, vault, result.submitted)
-    await state.save(ctx, vault, event.user_id, {"stage": "form", "form": result.state}, ctx.config.draft_ttl)
-    return result.actions
+    after, actions = answer_once(event, current["form"], result.state, result.actions, None)  # no times kept
+    await state.save(ctx, vault, event.user_id, {"stage": "form", "form": after}, ctx.config.draft_ttl)
+    return actions
 
 
 def _own_names_in(text: str, event: Event) -> list[str]:
@@ -163,7 +189,8 @@ async def on_press(event: Event, ctx: Context, vault: Vault, verb: str, current:
     stage = current.get("stage")
     if verb == "go" and stage == "intro":
         fctx = await form_context(ctx)
-        result = ANON_FORM.start(event.chat_id, fctx)
+        held = current.get("files")
+        result = ANON_FORM.start(event.chat_id, fctx, {"attachments": held} if held else None)
         await state.save(ctx, vault, event.user_id, {"stage": "form", "form": result.state}, ctx.config.draft_ttl)
         return ack(event) + result.actions
     if verb in ("fixname", "asis") and stage == "namecheck":
