@@ -32,7 +32,8 @@ def answer_once(event: Event, before: dict[str, Any], after: dict[str, Any] | No
     if now is not None:
         at = heard.get("at")
         burst = burst or (heard.get("step") == step and at is not None and now - datetime.fromisoformat(at) <= WINDOW)
-        after = {**after, "heard": {"step": after.get("step"), "at": now.isoformat()}}
+        # The step a message arrived at: the first message at a new step is never part of a burst.
+        after = {**after, "heard": {"step": step, "at": now.isoformat()}}
     if not burst or moved:
         return after, actions
     held = tuple(a for a in actions if isinstance(a, Send | Edit | SendFile))

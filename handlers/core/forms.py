@@ -179,7 +179,7 @@ class FormEngine(Generic[C]):
         if nav == "back":
             return self._back(event.chat_id, state, ctx)
         if nav == "skip" and step is not None and step.optional:
-            return self._accept(event.chat_id, state, ctx, Accept(step.skip_value))
+            return self._accept(event.chat_id, state, ctx, self._skipped(step, state, ctx))
         if step is None:  # summary: only buttons act here
             return FormResult(state, self.reprompt(event.chat_id, state, ctx, t.gettext("Please use the buttons below: check your report, edit a part, or send it.")))
         try:
@@ -259,6 +259,15 @@ class FormEngine(Generic[C]):
             raise Invalid(t.gettext("The answer is empty. Please write something."))
         return step.on_text(text, ctx, answers, view)
 
+    def _skipped(self, step: Step[C], state: dict[str, Any], ctx: C) -> Accept:
+        """Skip on a multi-answer step keeps what was already given (a voice note sent as the
+        description is evidence too): it means "nothing more"."""
+        if step.on_done is not None:
+            outcome = step.on_done(ctx, state["answers"], state["view"])
+            if isinstance(outcome, Accept):
+                return outcome
+        return Accept(step.skip_value)
+
     def _not_here(self, what: str, step: Step[C], t: Texts) -> str:
         """One friendly line: what was sent cannot be used at this step, and what the step takes."""
         return t.gettext("{what} cannot be used at this step. It takes {takes}.").format(what=what, takes=self._takes(step, t))
@@ -304,7 +313,7 @@ class FormEngine(Generic[C]):
         elif verb == "b":
             result = self._back(chat, state, ctx)
         elif verb == "s" and step is not None and step.optional:
-            result = self._accept(chat, state, ctx, Accept(step.skip_value), event.message_id)
+            result = self._accept(chat, state, ctx, self._skipped(step, state, ctx), event.message_id)
         elif verb == "v" and step is not None and step.on_choice is not None:
             try:
                 outcome = step.on_choice(arg, ctx, state["answers"], state["view"])

@@ -391,10 +391,10 @@ class EmulatedUser(ChatView):
                                 mime_type="video/mp4", width=320, height=240)
 
     def send_poll(self, question: str = "Setuju?") -> int:
-        poll = {"id": str(time.time_ns()), "question": question, "type": "regular",
-                "options": [{"text": "Ya", "voter_count": 0}, {"text": "Tidak", "voter_count": 0}],
-                "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
-                "allows_multiple_answers": False}  # fmt: skip
+        options = [{"persistent_id": str(n), "text": text, "voter_count": 0} for n, text in enumerate(("Ya", "Tidak"))]
+        poll = {"id": str(time.time_ns()), "question": question, "type": "regular", "options": options,
+                "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "allows_multiple_answers": False,
+                "allows_revoting": False, "members_only": False}  # fmt: skip
         return self._say("poll", Content(), extra={"poll": poll})
 
     def send_dice(self) -> int:
