@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,6 +17,8 @@ from handlers.core.forms import Accept, Invalid, Option, Outcome, Prompt, Stay, 
 from handlers.core.i18n import Texts
 from handlers.core.text import esc
 from handlers.core.topics import TopicTree
+from handlers.core.triage import TriageRules, default_rules
+from handlers.core.triage_notice import in_form as triage_note
 from handlers.core.validation import (
     Limits,
     check_event_date,
@@ -42,6 +44,7 @@ class FormContext:
     limits: Limits
     topics: TopicTree
     agencies: Sequence[AgencyChoice]
+    triage: TriageRules = field(default_factory=default_rules)
 
 
 async def form_context(ctx: Context) -> FormContext:
@@ -53,6 +56,7 @@ async def form_context(ctx: Context) -> FormContext:
         limits=ctx.config.limits,
         topics=ctx.config.topics,
         agencies=agencies,
+        triage=ctx.config.triage,
     )
 
 
@@ -149,7 +153,15 @@ def _description_prompt(ctx: FormContext, answers: dict, view: dict) -> Prompt:
 
 
 def _description_text(text: str, ctx: FormContext, answers: dict, view: dict) -> Outcome:
-    return Accept(validate_description(text, ctx.texts, ctx.limits))
+    # Triage: an emergency, a crime, a court case or another region is told where to go at once,
+    # and the form goes on (a too-short "kebakaran!" gets the contacts with the request for more).
+    note = triage_note(text, ctx.triage, ctx.texts)
+    try:
+        return Accept(validate_description(text, ctx.texts, ctx.limits), note=note)
+    except Invalid as invalid:
+        if note is None:
+            raise
+        raise Invalid(f"{invalid.message}\n\n{note}") from None
 
 
 DESCRIPTION: Step[FormContext] = Step(
