@@ -27,6 +27,7 @@ from cases.workflow import Policy
 from handlers.core.context import HandlerConfig
 from handlers.core.i18n import texts
 from handlers.core.topics import load_topics
+from handlers.core.triage import load_triage
 from handlers.core.validation import Limits
 from storage import agencies, db, vault
 from storage.vault import Vault
@@ -69,6 +70,7 @@ def handler_config(settings: Settings, bot_username: str) -> HandlerConfig:
             max_voice_seconds=settings.max_voice_minutes * 60,
         ),
         topics=load_topics(settings.topics_file),
+        triage=load_triage(settings.triage_file),
         vault=load_vault(settings),
     )
 

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from handlers.core.triage import TriageError, load_triage
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/aduan.sqlite3"
 _TOKEN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$|^\d{3,15}:TEST[A-Za-z0-9_-]*$")
 
@@ -38,6 +40,8 @@ class Settings(BaseSettings):
     # of the database). Without it, /anonim says the channel is not available.
     vault_key_file: Path = Path("./data/vault-keys.json")
     topics_file: Path | None = None
+    # The triage words and contacts (handlers/data/triage.json when unset); checked here, at start.
+    triage_file: Path | None = None
     verification_working_days: int = Field(default=3, ge=1, le=30)
     response_working_days: int = Field(default=5, ge=1, le=60)
     auto_close_working_days: int = Field(default=10, ge=1, le=60)
@@ -85,6 +89,18 @@ class Settings(BaseSettings):
                 return tuple(int(p) for p in parts)
             except ValueError:
                 raise ValueError("must be comma-separated numeric Telegram user ids") from None
+        return value
+
+    @field_validator("triage_file")
+    @classmethod
+    def _triage_file(cls, value: Path | None) -> Path | None:
+        # Read once here so a mistake stops the start with one line naming the setting, the file
+        # and the place in it, rather than a traceback when the first message arrives.
+        if value is not None:
+            try:
+                load_triage(value)
+            except TriageError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("telegram_api_base_url")

@@ -20,6 +20,7 @@ from handlers.core.events import Event
 from handlers.core.flood import Verdict
 from handlers.core.i18n import normalize_language
 from handlers.core.text import esc
+from handlers.core.triage_notice import outside_form as triage_notice
 from handlers.staff import admin, officer, statistics
 from handlers.staff import commands as staff_commands
 from handlers.whistleblower import channel
@@ -130,15 +131,20 @@ async def _message(event: Event, ctx: Context) -> list[Action]:
     draft, paused = await _draft(event, ctx)
     if draft is None and event.edited:
         return [Send(event.chat_id, t.gettext("✏️ An edit does not change a message I have already answered. If it was about a report you sent, open it with /riwayat and use 💬 Reply in its conversation to add or correct something."))]
-    if draft is None and first.offers(event):
+    # Triage: an emergency, a crime, a court case or another region is told where to go at once.
+    notice = triage_notice(event.text or event.caption, ctx.config.triage, t) if draft is None or paused else None
+    if draft is None and first.offers(event):  # a photo, voice note or location before any form
         conversation = await ctx.repo.conversation(event.user_id, ctx.now)
-        return await first.offer(event, ctx, conversation.state if conversation is not None else None)
+        offered = await first.offer(event, ctx, conversation.state if conversation is not None else None)
+        return ([Send(event.chat_id, notice)] if notice is not None else []) + offered
     if draft is None and statistics.looks_like_dates(event.text):
         shown = await statistics.typed_period(event, ctx)  # staff typing a period for /statistik
         if shown is not None:
             return shown
     if draft is None:
         waiting = await reports.waiting_hint(event, ctx)
+        if notice is not None:
+            return [Send(event.chat_id, notice, menu.main_menu(t)), *waiting]
         if waiting:
             return waiting
         hint = t.gettext("To make a report, press the button below or send /lapor.")
@@ -146,7 +152,8 @@ async def _message(event: Event, ctx: Context) -> list[Action]:
     if paused:
         # Touch the draft: the next message after this offer is an answer again.
         await ctx.repo.save_conversation(event.user_id, draft, ctx.now, ctx.config.draft_ttl)
-        return lapor.offer_resume(event, draft, ctx, t.gettext("Welcome back!"))
+        actions: list[Action] = [Send(event.chat_id, notice)] if notice is not None else []
+        return actions + lapor.offer_resume(event, draft, ctx, t.gettext("Welcome back!"))
     return await _continue_lapor(event, draft, ctx)
 
 

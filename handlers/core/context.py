@@ -12,6 +12,7 @@ from handlers.core.events import Event
 from handlers.core.flood import FloodGate
 from handlers.core.i18n import Texts, normalize_language, texts
 from handlers.core.topics import TopicTree, load_topics
+from handlers.core.triage import TriageRules, default_rules
 from handlers.core.validation import Limits
 from storage.models import User
 from storage.repo import Repository
@@ -41,6 +42,7 @@ class HandlerConfig:
     group_notice_every: timedelta = timedelta(hours=1)
     limits: Limits = field(default_factory=Limits)
     topics: TopicTree = field(default_factory=load_topics)
+    triage: TriageRules = field(default_factory=default_rules)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,6 +19,8 @@ from handlers.core.i18n import Texts
 from handlers.core.labels import files_label
 from handlers.core.text import esc
 from handlers.core.topics import TopicTree
+from handlers.core.triage import TriageRules, default_rules
+from handlers.core.triage_notice import in_form as triage_note
 from handlers.core.validation import (
     Limits,
     check_event_date,
@@ -46,6 +48,7 @@ class FormContext:
     limits: Limits
     topics: TopicTree
     agencies: Sequence[AgencyChoice]
+    triage: TriageRules = field(default_factory=default_rules)
 
 
 async def form_context(ctx: Context) -> FormContext:
@@ -57,6 +60,7 @@ async def form_context(ctx: Context) -> FormContext:
         limits=ctx.config.limits,
         topics=ctx.config.topics,
         agencies=agencies,
+        triage=ctx.config.triage,
     )
 
 
@@ -164,9 +168,17 @@ def _has_voice(answers: dict, view: dict) -> bool:
 
 def _description_text(text: str, ctx: FormContext, answers: dict, view: dict) -> Outcome:
     kept = {"attachments": files_so_far(answers, view)} if "files" in view else None
-    if _has_voice(answers, view):  # the voice tells the story; a text beside it may be short
-        return Accept(validate_description(text, ctx.texts, replace(ctx.limits, description_min=1)), also=kept)
-    return Accept(validate_description(text, ctx.texts, ctx.limits), also=kept)
+    # The voice tells the story when there is one; a text beside it may be short.
+    limits = replace(ctx.limits, description_min=1) if _has_voice(answers, view) else ctx.limits
+    # Triage: an emergency, a crime, a court case or another region is told where to go at once,
+    # and the form goes on (a too-short "kebakaran!" gets the contacts with the request for more).
+    note = triage_note(text, ctx.triage, ctx.texts)
+    try:
+        return Accept(validate_description(text, ctx.texts, limits), note=note, also=kept)
+    except Invalid as invalid:
+        if note is None:
+            raise
+        raise Invalid(f"{invalid.message}\n\n{note}") from None
 
 
 def _description_files(refs: Sequence[FileRef], ctx: FormContext, answers: dict, view: dict) -> Outcome:
