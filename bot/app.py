@@ -58,6 +58,7 @@ def handler_config(settings: Settings, bot_username: str) -> HandlerConfig:
         weekly_summary=settings.weekly_summary,
         monthly_reports=settings.monthly_reports,
         draft_ttl=timedelta(hours=settings.draft_ttl_hours),
+        retention_months=settings.retention_months,
         resume_after=timedelta(minutes=settings.draft_resume_after_minutes),
         flood_max_messages=settings.flood_max_messages,
         flood_window=timedelta(seconds=settings.flood_window_seconds),
