@@ -81,10 +81,11 @@ async def my_data(event: Event, ctx: Context) -> list[Action]:
 
 
 def _fingerprint(user_id: int, minute: int, complaints: list[Complaint]) -> str:
-    """What the confirmation was shown for: the citizen's reports and which were open. A report
-    filed or reopened since makes the button stale (the warning no longer says what will happen).
-    Not a secret: forging it would only let someone delete their own data, which they may."""
-    state = ",".join(f"{c.id}{'o' if c.status in OPEN_STATUSES else 'c'}" for c in complaints)
+    """What the confirmation was shown for: the citizen's reports and their statuses. A report
+    filed, moved on or reopened since makes the button stale (the warning may no longer say what
+    will happen). Not a secret: forging it would only let someone delete their own data, which
+    they may do anyway."""
+    state = ",".join(f"{c.id}:{c.status}" for c in complaints)
     return hashlib.sha256(f"{user_id}:{minute}:{state}".encode()).hexdigest()[:12]
 
 
