@@ -206,3 +206,25 @@ def test_retention_erases_old_cases_personal_data_and_files_and_nothing_else(db_
     assert code == 0
     assert all(line.split()[-1] == "0" for line in out.splitlines()[1:]), "a second run erases nothing:\n" + out
     assert len(run(db_url, state)[1]) == 2
+
+
+def test_the_running_bot_erases_every_night(tmp_path: Path) -> None:
+    """The scheduler wakes the retention run daily at 02:30 WITA, as of its clock."""
+    from bot.jobs import Scheduler
+    from handlers.core.context import HandlerConfig
+
+    ran: list[datetime] = []
+
+    async def retention(now: datetime) -> None:
+        ran.append(now)
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'jobs.sqlite3'}")
+    moment = wita(2028, 3, 1, 10)
+    scheduler = Scheduler(database, HandlerConfig(), WITA, 8, lambda: moment, lambda: None, retention)
+    job = scheduler.scheduler.get_job("retention")
+    assert job is not None
+    assert job.trigger.get_next_fire_time(None, moment) == datetime(2028, 3, 2, 2, 30, tzinfo=WITA)
+    asyncio.run(scheduler.erase())
+    assert ran == [moment]
+    assert Scheduler(database, HandlerConfig(), WITA, 8, lambda: moment, lambda: None).scheduler.get_job("retention") is None
+    asyncio.run(database.dispose())
