@@ -18,6 +18,7 @@ from bot.intake import Poller
 from bot.jobs import Scheduler
 from bot.processor import Processor
 from bot.reports.render import Renderer
+from bot.retention import run_retention
 from bot.settings import Settings
 from bot.telegram import NetworkError, TelegramApi
 from bot.wal import WalWiper
@@ -34,7 +35,7 @@ from storage.vault import Vault
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("lapor", "anonim", "lacak", "status", "riwayat", "batal", "bahasa", "bantuan")
+COMMANDS = ("lapor", "anonim", "lacak", "status", "riwayat", "batal", "bahasa", "privasi", "bantuan")
 
 
 def utc_now() -> datetime:
@@ -59,6 +60,7 @@ def handler_config(settings: Settings, bot_username: str) -> HandlerConfig:
         weekly_summary=settings.weekly_summary,
         monthly_reports=settings.monthly_reports,
         draft_ttl=timedelta(hours=settings.draft_ttl_hours),
+        retention_months=settings.retention_months,
         resume_after=timedelta(minutes=settings.draft_resume_after_minutes),
         flood_max_messages=settings.flood_max_messages,
         flood_window=timedelta(seconds=settings.flood_window_seconds),
@@ -98,6 +100,7 @@ def command_descriptions(language: str) -> list[dict[str, str]]:
         "riwayat": t.gettext("My reports"),
         "batal": t.gettext("Cancel the report being written"),
         "bahasa": t.gettext("Language: Indonesian / English"),
+        "privasi": t.gettext("Your personal data: what is kept, a copy, deleting it"),
         "bantuan": t.gettext("Help"),
         "anonim": t.gettext("Anonymous report (whistleblowing)"),
         "lacak": t.gettext("Follow an anonymous report with its token"),
@@ -172,7 +175,12 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         ("poller", bot.poller.run()), ("processor", bot.processor.run()),
         ("dispatcher", bot.dispatcher.run()), ("fetcher", bot.fetcher.run()), ("wiper", bot.wiper.run()),
     )]  # fmt: skip
-    scheduler = Scheduler(bot.db, bot.processor.config, settings.tz, settings.digest_hour, utc_now, bot.dispatcher.wake)
+    async def retention(now: datetime) -> None:
+        await run_retention(bot.db, settings.files_dir, settings.retention_months, now, settings.admin_telegram_ids)
+        bot.wiper.request()  # the erased rows' old pages out of SQLite's WAL too
+
+    scheduler = Scheduler(bot.db, bot.processor.config, settings.tz, settings.digest_hour, utc_now, bot.dispatcher.wake,
+                          retention)  # fmt: skip
     scheduler.start()
     bot.processor.wake()
     bot.dispatcher.wake()

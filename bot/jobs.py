@@ -20,6 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.outbox import rows_for
+from bot.retention import HOUR as RETENTION_HOUR
+from bot.retention import MINUTE as RETENTION_MINUTE
 from handlers.core.actions import Action
 from handlers.core.context import Context, HandlerConfig
 from handlers.staff import reminders, reports
@@ -115,13 +117,28 @@ class Leadership:
 
 class Scheduler:
     def __init__(self, db: Database, config: HandlerConfig, tz: ZoneInfo, digest_hour: int,
-                 clock: Callable[[], datetime], on_queued: Callable[[], None]) -> None:
+                 clock: Callable[[], datetime], on_queued: Callable[[], None],
+                 retention: Callable[[datetime], Awaitable[object]] | None = None) -> None:
         self.db, self.config, self.tz, self.clock, self.on_queued = db, config, tz, clock, on_queued
         self.leadership = Leadership(db)
         self.scheduler = AsyncIOScheduler(timezone=tz)
         for name in JOBS:
             self.scheduler.add_job(self.run, trigger(name, tz, digest_hour), args=[name], id=name, name=name,
                                    coalesce=True, max_instances=1, misfire_grace_time=600)  # fmt: skip
+        # The retention rule (bot.retention) sends nothing, so it is no `Job`: it erases, daily.
+        self.retention = retention
+        if retention is not None:
+            self.scheduler.add_job(self.erase, CronTrigger(hour=RETENTION_HOUR, minute=RETENTION_MINUTE, timezone=tz),
+                                   id="retention", name="retention", coalesce=True, max_instances=1,
+                                   misfire_grace_time=6 * 3600)  # fmt: skip
+
+    async def erase(self) -> None:
+        try:
+            if self.retention is None or not await self.leadership.held():
+                return
+            await self.retention(self.clock())
+        except Exception:
+            log.exception("job retention failed; its next run will retry")
 
     def start(self) -> None:
         self.scheduler.start()

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     weekly_summary: bool = True
     monthly_reports: bool = True
     draft_ttl_hours: int = Field(default=168, ge=1)
+    # Personal data of a case closed this many months ago is erased (UU 27/2022: kept no longer
+    # than its purpose needs); the figures stay. A daily job, or `aduan retention run`.
+    retention_months: int = Field(default=24, ge=1, le=240)
     draft_resume_after_minutes: int = Field(default=30, ge=1)
     description_min_chars: int = Field(default=30, ge=1)
     description_max_chars: int = Field(default=3000, ge=100, le=3500)

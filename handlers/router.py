@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from handlers.casework import inputs, keyboards
 from handlers.casework.actors import is_staff
-from handlers.citizen import first, lapor, menu, reports
+from handlers.citizen import first, lapor, menu, privacy, reports
 from handlers.citizen.form import COMPLAINT_FORM
 from handlers.core.actions import Action, AnswerCallback, Send, ack
 from handlers.core.context import Context
@@ -111,6 +111,12 @@ async def _command(event: Event, ctx: Context) -> list[Action]:
         actions = await reports.history(event, ctx)
     elif command in ("bahasa", "language"):
         actions = menu.language_menu(event, ctx)
+    elif command in ("privasi", "privacy"):
+        actions = privacy.notice(event, ctx)
+    elif command in ("dataku", "mydata"):
+        actions = await privacy.my_data(event, ctx)
+    elif command in ("hapusdata", "deletemydata"):
+        return await privacy.erase_prompt(event, ctx)  # not followed by the draft it would delete
     else:
         actions = [Send(event.chat_id, t.gettext("I do not know the command /{command}.").format(command=esc(command or "")[:40]))]
         actions += menu.help_text(event, ctx)
@@ -198,6 +204,8 @@ async def _callback(event: Event, ctx: Context) -> list[Action]:
         if draft is not None:
             actions += await lapor.resume(event, draft, ctx, ctx.texts.gettext("Your draft report is still open:"))
         return actions
+    if prefix == privacy.PREFIX:
+        return await privacy.on_press(event, ctx, argument)
     if prefix == reports.SHOW:
         return await reports.show_complaint(event, ctx, argument)
     if data in (lapor.RESUME, lapor.RESTART, lapor.DISCARD):

@@ -211,6 +211,11 @@ class Complaint(Base):
     first_response_routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     first_response_due: Mapped[date | None] = mapped_column(Date, nullable=True)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Personal data rights (storage.personal_data): when the reporter's identity (account, name,
+    # username, phone) was cut from the case — at their request (/hapusdata) or by the retention
+    # rule — and when the retention rule erased the case's files. The report itself stays.
+    reporter_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    files_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # The citizen's files and those of later messages (officers' answers, citizens' replies).
     attachments: Mapped[list[Attachment]] = relationship(

@@ -10,13 +10,13 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli import admin, calendar, case, jobs, keys, opd, report, stats, vault
+from bot.cli import admin, calendar, case, jobs, keys, opd, report, retention, stats, vault
 from bot.cli.common import OperatorError
 from bot.settings import Settings, SettingsError, load_settings
 
 # In the order `aduan --help` lists them.
 GROUPS = {"opd": opd, "calendar": calendar, "case": case, "admin": admin, "keys": keys, "vault": vault, "jobs": jobs,
-          "report": report, "stats": stats}
+          "report": report, "stats": stats, "retention": retention}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -55,6 +55,8 @@ async def _vault_disclose(settings: Settings, ticket: str, key_files: list[Path]
         report = await anon.report(session, complaint.id) if complaint is not None else None
         if complaint is None or report is None:
             raise OperatorError(f"{ticket} is not a whistleblower's report")
+        if not report.identity:
+            raise OperatorError(f"{ticket}: the identity was erased by the retention rule (RETENTION_MONTHS after closing)")
         try:
             identity = vaults.open_identity(report.identity, private)
         except vaults.VaultError as exc:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import date, datetime
+import json
+from datetime import date, datetime, timezone
 from typing import Any
 
 from bot.reports import charts
@@ -16,6 +17,7 @@ from bot.telegram import Upload
 from cases.figures import Period
 from handlers.core.context import HandlerConfig
 from handlers.staff.figures_view import report_name
+from storage import personal_data
 from storage.db import Database
 
 
@@ -46,4 +48,19 @@ class Renderer:
             buffer = io.BytesIO()
             await write_xlsx(self.db, request, self.policy, self.config.topics, buffer)
             return Upload(buffer.getvalue(), report_name(request.period, request.agency))
+        if "personal_data" in spec:
+            return await self._personal_data(spec["personal_data"])
         raise ValueError(f"nothing to render in {sorted(spec)}")
+
+    async def _personal_data(self, spec: object) -> Upload:
+        """A citizen's copy of their data (/dataku), read as the database is when it is sent: the
+        outbox row names the person, it holds no copy of the data."""
+        try:
+            user_id = int(spec["user"])  # type: ignore[index]
+        except (KeyError, TypeError, ValueError):
+            raise ValueError("not a personal data spec") from None
+        now = datetime.now(timezone.utc)
+        async with self.db.read() as session:
+            data = await personal_data.export(session, user_id, now)
+        content = json.dumps(data, ensure_ascii=False, indent=2).encode()
+        return Upload(content, f"data-saya-kanal-aduan-{now:%Y-%m-%d}.json")

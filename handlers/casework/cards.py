@@ -14,7 +14,7 @@ from cases.calendar import WorkCalendar
 from cases.figures import LOW_RATING
 from cases.model import Status
 from handlers.core.actions import UPLOAD_PREFIX, Action, Send, SendFile
-from handlers.core.i18n import Texts
+from handlers.core.i18n import LANGUAGES, Texts, texts
 from handlers.core.labels import (
     class_label,
     files_label,
@@ -129,6 +129,8 @@ def staff_card(complaint: Complaint, t: Texts, facts: CardFacts, *, heading: str
             who += f" (@{esc(reporter.username)})"
         if complaint.phone:
             who += f", {esc(complaint.phone)}"
+        if complaint.reporter_erased_at is not None:  # /hapusdata or the retention rule
+            who = esc(erased_reporter(t))
         lines += [
             _field(t.gettext("Date of event"), esc(t.date(complaint.event_date))),
             _field(t.gettext("Location"), esc(_location(complaint, t))),
@@ -150,6 +152,17 @@ def staff_card(complaint: Complaint, t: Texts, facts: CardFacts, *, heading: str
     if conversation:
         lines += ["", _field(t.gettext("Conversation"), ""), *conversation]
     return "\n".join(lines)
+
+
+def erased_reporter(t: Texts) -> str:
+    """Who reported a case whose reporter's personal data was erased (storage.personal_data)."""
+    return t.gettext("Reporter (data erased)")
+
+
+def erased_reporter_labels() -> dict[str, str]:
+    """The card's reporter label → what the line reads once erased, in every language a card may
+    have been sent in: the outbox's copies of old cards are rewritten with it."""
+    return {texts(language).gettext("Reporter"): erased_reporter(texts(language)) for language in LANGUAGES}
 
 
 def warnings(complaint: Complaint, t: Texts) -> list[str]:

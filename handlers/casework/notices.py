@@ -184,7 +184,10 @@ async def _agency_name(ctx: Context, complaint: Complaint) -> str:
 
 
 async def _citizen(ctx: Context, complaint: Complaint) -> tuple[Texts, int] | None:
-    """The reporter's chat and language; for a whistleblower, the chat they opted in from, if any."""
+    """The reporter's chat and language; for a whistleblower, the chat they opted in from, if any;
+    nobody for a reporter whose data was erased (they were told they would hear no more)."""
+    if complaint.reporter_erased_at is not None:
+        return None
     if complaint.citizen_id is None:
         target = await push_target(ctx, complaint)
         return (ctx.texts_for(target[1]), target[0]) if target is not None else None

@@ -48,6 +48,12 @@ def help_text(event: Event, ctx: Context) -> list[Action]:
         "/lupakan — stop updates about anonymous reports in this chat\n\n"
         "In the form you can always press <b>Back</b> or <b>Cancel</b>. Your draft is saved after every answer, so you can continue later."
     )
+    html += "\n\n" + t.gettext(
+        "<b>Your personal data</b>\n"
+        "/privasi — what is kept about you, why and for how long\n"
+        "/dataku — a copy of your data\n"
+        "/hapusdata — delete your data"
+    )
     return [Send(event.chat_id, html, main_menu(t))]
 
 

@@ -36,6 +36,7 @@ class HandlerConfig:
     monthly_reports: bool = True
     vault: Vault | None = None  # None: the whistleblower channel is not set up (aduan keys init)
     draft_ttl: timedelta = timedelta(days=7)
+    retention_months: int = 24  # told to citizens by /privasi (the retention job is in bot/)
     resume_after: timedelta = timedelta(minutes=30)
     flood_max_messages: int = 15
     flood_window: timedelta = timedelta(seconds=10)

@@ -67,6 +67,8 @@ async def _recipients(ctx: Context, due: Due, complaint: Complaint, admins: list
     if due.tier == ADMINS:
         return admins
     if due.tier == CITIZEN:
+        if complaint.reporter_erased_at is not None:  # erased: nobody to remind
+            return []
         if complaint.citizen_id is None:
             target = await push_target(ctx, complaint)
             return [target[0]] if target is not None else []

@@ -131,5 +131,5 @@ def test_english_speaker_gets_english(emulator, bot):
     chat.expect("Langkah 2 dari 11")  # the open draft is brought back, now in Indonesian
     default_menu = {c["command"]: c["description"] for c in emulator.commands()}
     english_menu = {c["command"]: c["description"] for c in emulator.commands(language_code="en")}
-    assert set(default_menu) == set(english_menu) == {"lapor", "anonim", "lacak", "status", "riwayat", "batal", "bahasa", "bantuan"}
+    assert set(default_menu) == set(english_menu) == {"lapor", "anonim", "lacak", "status", "riwayat", "batal", "bahasa", "privasi", "bantuan"}
     assert default_menu["lapor"] == "Buat laporan" and english_menu["lapor"] == "Make a report"

@@ -51,6 +51,12 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.timezone == "Asia/Jakarta"
 
 
+def test_retention_months_default_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().retention_months == 24
+    monkeypatch.setenv("RETENTION_MONTHS", "36")
+    assert load_settings().retention_months == 36
+
+
 def test_dotenv_in_the_working_directory_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("ADMIN_TELEGRAM_IDS=5,6\n", encoding="utf-8")
     assert load_settings().admin_telegram_ids == (5, 6)
@@ -110,6 +116,8 @@ def _error(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> SettingsEr
         ("LOG_LEVEL", "LOUD"),
         ("TELEGRAM_API_BASE_URL", "api.telegram.org"),
         ("MAX_ATTACHMENTS", "99"),
+        ("RETENTION_MONTHS", "0"),
+        ("RETENTION_MONTHS", "two years"),
     ],
 )
 def test_invalid_setting_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
