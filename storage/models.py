@@ -174,6 +174,8 @@ class Complaint(Base):
     agency_code: Mapped[str | None] = mapped_column(String(32), ForeignKey("agencies.code"), nullable=True)
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False)
+    # The description was forwarded from someone else's message (whose name is not kept).
+    description_forwarded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     event_date: Mapped[date] = mapped_column(Date, nullable=False)
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)

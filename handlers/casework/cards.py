@@ -147,7 +147,8 @@ def staff_card(complaint: Complaint, t: Texts, facts: CardFacts, *, heading: str
     deadline = deadline_line(complaint, t, facts.today)
     if deadline:
         lines.append(deadline)
-    lines += ["", _field(t.gettext("Description"), ""), esc(description)]
+    heading = t.gettext("Description (forwarded from someone else's message)") if complaint.description_forwarded else t.gettext("Description")
+    lines += ["", _field(heading, ""), esc(description)]
     conversation = thread_lines(facts.thread, t, facts, for_staff=True)
     if conversation:
         lines += ["", _field(t.gettext("Conversation"), ""), *conversation]

@@ -118,6 +118,7 @@ async def _submit(event: Event, state: dict[str, Any], result: FormResult, fctx:
         agency_code=None if agency in (None, UNKNOWN_AGENCY) else agency,
         title=answers["title"],
         description=answers["description"],
+        description_forwarded=bool(answers.get("description_forwarded")),
         event_date=event_date,
         latitude=location.get("lat"),
         longitude=location.get("lon"),

@@ -257,6 +257,8 @@ class FormEngine(Generic[C]):
             raise Invalid(t.gettext("Please choose one of the buttons."))
         if not text:
             raise Invalid(t.gettext("The answer is empty. Please write something."))
+        if event.forwarded:  # the step may mark it (a description forwarded from someone else)
+            view = {**view, "forwarded": True}
         return step.on_text(text, ctx, answers, view)
 
     def _skipped(self, step: Step[C], state: dict[str, Any], ctx: C) -> Accept:

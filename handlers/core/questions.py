@@ -33,6 +33,7 @@ from handlers.core.validation import (
 AGENCY_PAGE = 6
 UNKNOWN_AGENCY = "-"
 SOUND_KINDS = ("voice", "audio")
+FORWARDED = "description_forwarded"  # an answer beside the fields: the description was forwarded
 
 
 @dataclass(frozen=True)
@@ -167,14 +168,16 @@ def _has_voice(answers: dict, view: dict) -> bool:
 
 
 def _description_text(text: str, ctx: FormContext, answers: dict, view: dict) -> Outcome:
-    kept = {"attachments": files_so_far(answers, view)} if "files" in view else None
+    kept: dict[str, Any] = {"attachments": files_so_far(answers, view)} if "files" in view else {}
+    if view.get("forwarded") or FORWARDED in answers:  # (a new answer typed by hand clears it)
+        kept[FORWARDED] = bool(view.get("forwarded"))
     # The voice tells the story when there is one; a text beside it may be short.
     limits = replace(ctx.limits, description_min=1) if _has_voice(answers, view) else ctx.limits
     # Triage: an emergency, a crime, a court case or another region is told where to go at once,
     # and the form goes on (a too-short "kebakaran!" gets the contacts with the request for more).
     note = triage_note(text, ctx.triage, ctx.texts)
     try:
-        return Accept(validate_description(text, ctx.texts, limits), note=note, also=kept)
+        return Accept(validate_description(text, ctx.texts, limits), note=note, also=kept or None)
     except Invalid as invalid:
         if note is None:
             raise

@@ -202,14 +202,20 @@ def test_a_file_that_is_not_what_it_claims_is_dropped_and_the_citizen_told(emula
 def test_a_forwarded_photo_is_marked_without_the_original_senders_name(emulator, bot, admin, database_url):
     citizen = Chat(emulator.user(first_name="Eko", language_code="id"), timeout=30)
     boss = Chat(admin, timeout=30)
-    rest = answers_until(citizen, 9)
+    rest = answers_until(citizen, 5)
+    citizen.user.forward_text("Banjir setinggi lutut di jalan depan pasar sejak pagi, warga tidak bisa lewat.", "Budi Santoso")
+    citizen.expect("Langkah 6 dari 11")
+    for step, answer in enumerate(rest[1:4], start=7):
+        citizen.say(answer)
+        citizen.expect(f"Langkah {step} dari 11")
     citizen.user.forward_photo(jpeg((90, 90, 0)), from_name="Budi Santoso")
     citizen.expect("1 dari 5")
     citizen.press("Selesai")
     citizen.expect("Langkah 10 dari 11")
-    ticket = finish(citizen, rest[1:], 10)
+    ticket = finish(citizen, rest[5:], 10)
     card = boss.expect(f"Laporan baru {ticket}")
-    assert "diteruskan" in card.text
+    assert "1 di antaranya diteruskan" in card.text and "Isi laporan (diteruskan dari pesan orang lain)" in card.text
+    assert "Banjir setinggi lutut" in card.text
     wait_until(lambda: any(m.kind == "photo" for m in boss.user.messages()), message="the photo re-sent")
     assert not any("Budi" in (m.text or "") for m in boss.user.messages())
     assert query(database_url, "SELECT forwarded FROM attachments") in ([(1,)], [(True,)])

@@ -228,3 +228,30 @@ def test_choosing_anonymous_in_lapor_moves_the_answers_and_drops_what_identifies
     citizen.expect("Token Anda")
     assert query(database_url, "SELECT anonymous, citizen_id FROM complaints") == [(True, None)]
     assert query(database_url, "SELECT count(*) FROM users") == [(0,)]
+
+
+def test_a_whistleblower_voice_or_video_is_refused_with_the_reason_and_a_photo_first_waits_for_the_form(emulator, bot, admin, database_url):
+    wb = Chat(emulator.user(first_name="Saksi", language_code="id"), timeout=30)
+    wb.say("/anonim")
+    wb.expect("Laporan anonim")
+    wb.user.send_photo(photo_with_gps())  # a photo while the intro is open: kept for the evidence
+    wb.expect("1 foto disimpan untuk laporan anonim")
+    wb.press("Lanjutkan")
+    wb.say("pekerjaan umum")
+    wb.press("Pekerjaan Umum")
+    wb.user.send_voice(b"OggS\x00\x02" + bytes(64), duration=30)
+    refused = wb.expect("Pesan suara tidak bisa diterima dalam laporan anonim")
+    assert "suara mengenali orang yang berbicara" in refused.text
+    wb.say("Petugas loket meminta uang Rp 500.000 untuk izin, tanpa kuitansi resmi.")
+    wb.press("Kemarin")
+    wb.press("Tenggarong")
+    evidence = wb.expect("1 dari 5")  # the intro's photo is already there
+    assert "Selesai" in str(evidence.buttons)
+    wb.user.send_video(b"\x00\x00\x00\x18ftypmp42" + bytes(64), duration=9)
+    assert "Video tidak bisa diterima dalam laporan anonim" in wb.expect("Video tidak bisa").text
+    wb.press("Selesai")
+    wb.press("Kirim laporan")
+    wb.expect("Token Anda")
+    assert query(database_url, "SELECT count(*) FROM anon_files") == [(1,)]
+    assert query(database_url, "SELECT count(*) FROM attachments") == [(0,)]
+    wait_until(lambda: query(database_url, "SELECT status FROM anon_files") == [("stored",)], message="evidence cleaned")

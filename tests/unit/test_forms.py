@@ -28,7 +28,7 @@ from handlers.core.actions import (
 from handlers.core.events import Contact, Event, FileRef, Location
 from handlers.core.forms import SUMMARY, FormResult
 from handlers.core.i18n import texts
-from handlers.core.questions import AGENCY_PAGE, UNKNOWN_AGENCY, AgencyChoice, FormContext
+from handlers.core.questions import AGENCY_PAGE, FORWARDED, UNKNOWN_AGENCY, AgencyChoice, FormContext
 from handlers.core.topics import load_topics
 from handlers.core.validation import Limits
 from storage.agencies import DEFAULT_CSV, validate_csv
@@ -199,7 +199,7 @@ def check_result(result: FormResult, ev: Event | None, nonce: str) -> None:
         assert state["form"] == "lapor"
         assert state["nonce"] == nonce
         assert state["step"] in FIELDS or state["step"] == SUMMARY, state["step"]
-        assert set(state["answers"]) <= set(FIELDS)
+        assert set(state["answers"]) <= set(FIELDS) | {FORWARDED}
         assert json.loads(json.dumps(state)) == state, "the draft must survive a restart (JSON)"
     if result.submitted is not None:
         assert json.loads(json.dumps(result.submitted)) == result.submitted

@@ -1,4 +1,5 @@
-"""message kinds: the length of a voice note or video and whether a file was forwarded; replies
+"""message kinds: the length of a voice note or video and whether a file or a description was
+forwarded; replies
 that a later one in the same burst replaces
 
 Revision ID: 0011
@@ -23,9 +24,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('forwarded', sa.Boolean(), server_default='0', nullable=False))
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('coalesce_key', sa.String(length=80), nullable=True))
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('description_forwarded', sa.Boolean(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_column('description_forwarded')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_column('coalesce_key')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
