@@ -232,3 +232,21 @@ def test_a_bidi_override_in_a_title_does_not_reverse_the_admins_card(emulator, b
     assert "Jalan rusak di Loa Janan parah" in card.text
     assert not any(ch in card.text for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
     assert query(database_url, "SELECT title FROM complaints") == [("Jalan rusak di Loa Janan parah",)]
+
+
+def test_a_voice_note_sent_first_becomes_the_description(emulator, bot, database_url):
+    citizen = Chat(emulator.user(first_name="Yanti", language_code="id"), timeout=30)
+    citizen.user.send_voice(OGG, duration=65)
+    assert "1 pesan suara" in citizen.expect("Buat laporan dengan ini?").text
+    citizen.press("Ya, buat laporan")
+    citizen.expect("Langkah 1 dari 11")
+    answers = typed_answers(5)
+    for index, answer in enumerate(answers[1:5], start=1):
+        citizen.say(answer)
+        citizen.expect(f"Langkah {index + 1} dari 11")
+    prompt = citizen.user.messages()[-1]
+    assert "1 pesan suara diterima (1:05)" in prompt.text, "the description step shows the voice note in place"
+    citizen.press("Selesai")
+    citizen.expect("Langkah 6 dari 11")
+    finish(citizen, answers[6:], 6)
+    assert query(database_url, "SELECT kind, duration FROM attachments") == [("voice", 65)]
