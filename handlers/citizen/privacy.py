@@ -27,7 +27,7 @@ def notice(event: Event, ctx: Context) -> list[Action]:
     t = ctx.texts
     html = t.gettext(
         "🔒 <b>Your personal data at Kanal Aduan</b>\n\n"
-        "<b>What is kept:</b> your Telegram name, username and account id, your language, the reports you make (what you write, the place, your photos and documents) and their conversation, your phone number only if you share it, and a draft while you write a report.\n\n"
+        "<b>What is kept:</b> your Telegram name, username and account id, your language, the reports you make (what you write, the place, your photos, documents, voice notes and videos) and their conversation, your phone number only if you share it, and a draft while you write a report.\n\n"
         "<b>Why:</b> to handle your report with the agency responsible and to tell you of every step (UU 25/2009 on public services; UU 27/2022 on personal data protection). The figures used to improve services are counted without names.\n\n"
         "<b>Who sees it:</b> the Diskominfo admins and the officers of the agency handling your report. Nothing is published or sold. Telegram itself also sees what you send to the bot.\n\n"
         "<b>How long:</b> your name, username, phone, account id and files are erased {months} months after a report is closed; the report itself stays on record without them. A draft is deleted after {hours} hours without an answer.\n\n"
