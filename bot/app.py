@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
+from typing import TypeVar
 
 from bot import telegram
 from bot.dispatcher import Dispatcher
@@ -20,7 +21,7 @@ from bot.processor import Processor
 from bot.reports.render import Renderer
 from bot.retention import run_retention
 from bot.settings import Settings
-from bot.telegram import NetworkError, TelegramApi
+from bot.telegram import BadRequest, NetworkError, RetryAfter, TelegramApi
 from bot.wal import WalWiper
 from cases.calendar import WorkCalendar
 from cases.reminders import ReminderRules
@@ -34,6 +35,7 @@ from storage import agencies, db, vault
 from storage.vault import Vault
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COMMANDS = ("lapor", "anonim", "lacak", "status", "riwayat", "batal", "bahasa", "privasi", "bantuan")
 
@@ -119,15 +121,54 @@ class Bot:
     wiper: WalWiper
 
 
+START_RETRY_CAP = 30.0  # seconds between start-up attempts, at most
+
+
+async def until_up(what: str, attempt: Callable[[], Awaitable[T]], transient: Callable[[BaseException], float | None]) -> T:
+    """`attempt()` until it succeeds. `transient(exc)` says how long to wait before trying again
+    (None: the error is not transient and ends the start at once, e.g. a rejected token). One
+    log line per retry; the wait doubles up to START_RETRY_CAP."""
+    delay = 1.0
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            wait = transient(exc)
+            if wait is None:
+                raise
+            wait = max(wait, delay)
+            log.warning("%s not reachable at start-up (%s); trying again in %.0f s", what, type(exc).__name__, wait)
+            await asyncio.sleep(wait)
+            delay = min(START_RETRY_CAP, delay * 2)
+
+
+def _telegram_transient(exc: BaseException) -> float | None:
+    """Telegram down or restarting (network errors, 5xx, 429) is waited out; anything else is not."""
+    if isinstance(exc, RetryAfter):
+        return exc.retry_after
+    return 0.0 if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest) else None
+
+
+def _database_transient(exc: BaseException) -> float | None:
+    """The database server not answering yet (connection refused, timed out) is waited out; a bad
+    URL, a missing database or a wrong password is a setting to fix."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError):
+            return 0.0
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bot:
-    await db.upgrade_async(settings.database_url)
+    await until_up("the database", lambda: db.upgrade_async(settings.database_url), _database_transient)
     database = db.Database(settings.database_url)
     seeded = await agencies.seed_if_empty(database.write)
     if seeded:
         log.info("agency directory seeded with %d agencies", seeded)
     assert settings.token is not None
     client = telegram.connect(settings.token, settings.telegram_api_base_url, settings.polling_timeout_seconds)
-    await client.start()
+    await until_up("Telegram", client.start, _telegram_transient)
     calendar = WorkCalendar(settings.tz)
     config = handler_config(settings, client.username)
     fetcher = FileFetcher(database, client, settings.files_dir, config.vault)

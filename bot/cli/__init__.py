@@ -75,11 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     from bot import logs
     from bot.app import serve
 
+    from bot.telegram import InvalidToken
+
     logs.configure(settings.log_level, [settings.token])
     try:
         asyncio.run(serve(settings))
     except KeyboardInterrupt:
         pass
+    except InvalidToken as exc:  # not worth retrying: one clear line, and a code systemd can act on
+        print(f"aduan: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
