@@ -14,7 +14,7 @@ from handlers.core.actions import Action, Button, InlineKeyboard, Later, Send
 from handlers.core.context import Context
 from handlers.core.events import Event
 from handlers.core.forms import Invalid
-from handlers.core.labels import files_label
+from handlers.core.labels import files_summary
 from handlers.core.validation import validate_file
 
 FORM = "first"
@@ -43,10 +43,7 @@ async def offer(event: Event, ctx: Context, current: dict[str, Any] | None) -> l
     if not held["files"] and held["location"] is None:
         return [Send(event.chat_id, "\n".join(notes))] if notes else []
     await ctx.repo.save_conversation(event.user_id, held, ctx.now, ctx.config.draft_ttl)
-    kinds: dict[str, int] = {}
-    for f in held["files"]:
-        kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
-    what = [files_label(kind, n, t) for kind, n in kinds.items()]
+    what = files_summary(held["files"], t)
     if held["location"] is not None:
         what.append(t.gettext("a location"))
     html = "\n".join([*notes, t.gettext("📝 <b>Make a report with this?</b> ({what}) I will ask the other questions; what you sent is already in place.").format(what=", ".join(what))])

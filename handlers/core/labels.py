@@ -3,6 +3,10 @@ the reader's language. One place, so a status reads the same on a card, in a lis
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
 from cases.model import Maladministration, Privacy, ReportClass, Status
 from handlers.core.i18n import Texts
 
@@ -65,6 +69,11 @@ def maladministration_label(code: str, t: Texts) -> str:
         Maladministration.PARTIALITY: t.gettext("Partiality"),
         Maladministration.CONFLICT: t.gettext("Conflict of interest"),
     }.get(code, code)  # type: ignore[call-overload]
+
+
+def files_summary(files: Iterable[dict[str, Any]], t: Texts) -> list[str]:
+    """["2 photos", "1 voice note"]: the files a form kept, counted by kind in the order sent."""
+    return [files_label(kind, n, t) for kind, n in Counter(f["kind"] for f in files).items()]
 
 
 def files_label(kind: str, n: int, t: Texts) -> str:

@@ -5,7 +5,6 @@ tables of steps built from these (`handlers.citizen.form`, `handlers.whistleblow
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -16,7 +15,7 @@ from handlers.core.context import Context
 from handlers.core.events import FileRef
 from handlers.core.forms import Accept, Invalid, Option, Outcome, Prompt, Stay, Step
 from handlers.core.i18n import Texts
-from handlers.core.labels import files_label
+from handlers.core.labels import files_summary
 from handlers.core.text import esc
 from handlers.core.topics import TopicTree
 from handlers.core.triage import TriageRules, default_rules
@@ -329,6 +328,5 @@ def attachments_text(text: str, ctx: FormContext, answers: dict, view: dict) -> 
 def show_attachments(value: Any, ctx: FormContext) -> str:
     if not value:
         return "—"
-    counts = Counter(f["kind"] for f in value)
-    return esc(", ".join(files_label(kind, n, ctx.texts) for kind, n in counts.items()))
+    return esc(", ".join(files_summary(value, ctx.texts)))
 

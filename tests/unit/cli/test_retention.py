@@ -33,7 +33,7 @@ from storage.models import (
 )
 from tests.database_scan import found
 from tests.e2e.harness import fresh_database
-from tests.unit.cli.support import cli
+from tests.unit.cli.support import cli, query
 
 WITA = ZoneInfo("Asia/Makassar")
 AT = "2028-03-01T09:00"  # the cutoff is then 1 March 2026, 09:00 WITA
@@ -55,18 +55,6 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.setenv("ADMIN_TELEGRAM_IDS", str(ADMIN))
         monkeypatch.chdir(tmp_path)  # no stray .env
         yield url
-
-
-def run(url: str, work):  # type: ignore[no-untyped-def]
-    async def go():  # type: ignore[no-untyped-def]
-        database = Database(url)
-        try:
-            async with database.write() as session, session.begin():
-                return await work(session)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(go())
 
 
 def figures(url: str):  # type: ignore[no-untyped-def]
@@ -157,7 +145,7 @@ def plant(url: str, files: Path) -> dict[str, str]:
         ])  # fmt: skip
         return {"old": old.ticket, "recent": recent.ticket, "open": still_open.ticket}
 
-    return run(url, work)
+    return query(url, work)
 
 
 def test_retention_erases_old_cases_personal_data_and_files_and_nothing_else(db_url: str, tmp_path: Path,
@@ -189,7 +177,7 @@ def test_retention_erases_old_cases_personal_data_and_files_and_nothing_else(db_
         report = await session.get(AnonReport, 2)
         return cases, audit, (report.push, report.push_index, report.identity, report.content)
 
-    cases, audit, sealed = run(db_url, state)
+    cases, audit, sealed = query(db_url, state)
     old = cases[tickets["old"]]
     assert (old.citizen_id, old.phone, old.title, old.status) == (None, None, "Jalan rusak 1", "closed"), "the report stays, without its reporter"
     assert old.reporter_erased_at is not None and old.files_erased_at is not None
@@ -205,7 +193,7 @@ def test_retention_erases_old_cases_personal_data_and_files_and_nothing_else(db_
     code, out, _ = cli(capsys, "retention", "run", "--at", AT)
     assert code == 0
     assert all(line.split()[-1] == "0" for line in out.splitlines()[1:]), "a second run erases nothing:\n" + out
-    assert len(run(db_url, state)[1]) == 2
+    assert len(query(db_url, state)[1]) == 2
 
 
 def test_the_running_bot_erases_every_night(tmp_path: Path) -> None:
