@@ -187,15 +187,41 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
 
 
 async def register_commands(client: TelegramApi) -> None:
-    """The command menu per language; Indonesian is the default for everyone else."""
+    """The command menu per language; Indonesian is the default for everyone else. Retried like
+    getMe while Telegram is down; a refusal (400) is our bug, logged, and the menu stays as it was."""
     for language_code, language in (("", "id"), ("en", "en")):
         payload: dict[str, object] = {"commands": command_descriptions(language)}
         if language_code:
             payload["language_code"] = language_code
         try:
-            await client.call("setMyCommands", payload)
-        except NetworkError as exc:
-            log.warning("setMyCommands failed (%s); the menu stays as it was", type(exc).__name__)
+            await until_up("Telegram (setMyCommands)", lambda: client.call("setMyCommands", payload), _telegram_transient)
+        except BadRequest as exc:
+            log.error("setMyCommands refused (%s); the menu stays as it was", exc.message)
+
+
+DRAIN_SECONDS = 20.0  # within systemd's default TimeoutStopSec (90 s) and a load balancer's drain
+
+
+async def shut_down(bot: Bot, scheduler: Scheduler, tasks: dict[str, asyncio.Task[None]]) -> None:
+    """Stop taking updates, finish the update in hand and the sends in flight, then exit: nothing
+    is left claimed for the lease to recover (unless a send outlives DRAIN_SECONDS)."""
+    log.info("stopping: finishing the work in hand")
+    await scheduler.stop()  # a job mid-run is rolled back; its next run redoes it
+    tasks["poller"].cancel()  # a poll cut short moved no offset: Telegram sends its updates again
+    await asyncio.gather(tasks["poller"], return_exceptions=True)
+    await bot.processor.drain(DRAIN_SECONDS / 2)
+    await asyncio.gather(tasks["processor"], return_exceptions=True)
+    bot.dispatcher.stop()
+    await asyncio.wait([tasks["dispatcher"]], timeout=DRAIN_SECONDS / 4)  # its last tick starts its sends
+    late = await bot.dispatcher.drain(DRAIN_SECONDS / 2)
+    if late:
+        log.warning("%d send(s) still unanswered at stop; they will be sent again after the lease", late)
+    for name in ("dispatcher", "fetcher", "wiper"):  # a download cut short is fetched again later
+        tasks[name].cancel()
+    await asyncio.gather(*tasks.values(), return_exceptions=True)
+    await bot.wiper.flush()
+    await bot.client.stop()
+    await bot.db.dispose()
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -227,14 +253,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     bot.dispatcher.wake()
     stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
     stopper.cancel()
-    await scheduler.stop()
-    await bot.wiper.flush()
-    await bot.client.stop()
-    await bot.db.dispose()
+    await shut_down(bot, scheduler, {task.get_name(): task for task in tasks})
     for finished in done:
         if finished is not stopper and (error := finished.exception()) is not None:
             raise error

@@ -97,6 +97,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -111,7 +112,9 @@ class Dispatcher:
             return int(getattr(result, "rowcount", 0) or 0)
 
     async def run(self) -> None:
-        while True:
+        # Never cancelled mid-tick (see `drain`): a claim committed just before a cancel would be
+        # left for the lease with no send behind it.
+        while not self._stopping:
             try:
                 delay = await self.tick()
             except Exception:
@@ -120,6 +123,23 @@ class Dispatcher:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, min(delay, 2.0)))
             self._wake.clear()
+
+    def stop(self) -> None:
+        """Claim nothing more; `run` returns after the tick under way (which starts its sends)."""
+        self._stopping = True
+        self._wake.set()
+
+    async def drain(self, timeout: float) -> int:
+        """After `stop` and `run` returned: let the sends in flight finish and be recorded; returns
+        how many were still unfinished at `timeout` (their rows stay claimed: the lease resends them)."""
+        self.stop()
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            return len(late)
+        return 0
 
     def _chat_bucket(self, chat_id: int) -> Bucket:
         bucket = self._state.chats.get(chat_id)
@@ -130,6 +150,8 @@ class Dispatcher:
 
     async def tick(self) -> float:
         """Start every send that may go now; returns seconds until the next one may."""
+        if self._stopping:
+            return 5.0
         now = self.clock()
         loop_now = asyncio.get_running_loop().time()
         stale = now - self.limits.lease

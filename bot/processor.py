@@ -59,15 +59,18 @@ class Processor:
         self._chats: dict[int, asyncio.Task[None]] = {}
         self.flood = FloodGate(config.flood_max_messages, config.flood_window)
         self._sensitive = False  # whether the update being applied was a whistleblower's
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=5)  # the timeout retries failures
             self._wake.clear()
+            if self._stopping:
+                break
             try:
                 await self._start_chats()
             except Exception:  # the database may be briefly away; the next wake retries
@@ -80,17 +83,29 @@ class Processor:
                 .order_by(func.min(InboxUpdate.update_id))
             )
             for chat_id in chats:
-                if chat_id not in self._chats:
+                if chat_id not in self._chats and not self._stopping:
                     self._chats[chat_id] = asyncio.create_task(self._drain_chat(chat_id))
 
     async def _drain_chat(self, chat_id: int) -> None:
         try:
-            while await self._process_next(chat_id):
+            while not self._stopping and await self._process_next(chat_id):
                 pass
         except Exception:
             log.exception("processing chat failed; will retry")
         finally:
             self._chats.pop(chat_id, None)
+
+    async def drain(self, timeout: float) -> None:
+        """Stop taking updates; the one each chat has in hand is finished (committed), the rest stay
+        pending for the next start. `run` returns once woken."""
+        self._stopping = True
+        self._wake.set()
+        chats = list(self._chats.values())
+        if chats:
+            _, late = await asyncio.wait(chats, timeout=timeout)
+            for task in late:  # cancelled mid-transaction: rolled back, the update stays pending
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def _process_next(self, chat_id: int) -> bool:
         """Process the oldest pending update of the chat; False when there is none (or it must wait)."""
