@@ -134,13 +134,15 @@ def drive(emulator: BotApiEmulator, messages_for: list[list[str]], press_submit:
     return time.monotonic() - began, latencies
 
 
-def run_ours(citizens: int, database: str | None, workdir: Path) -> Result:
+def run_ours(citizens: int, database: str | None, workdir: Path, synchronous: str = "FULL") -> Result:
+    workdir.mkdir(parents=True, exist_ok=True)
     emulator = BotApiEmulator(token=TOKEN, bot_username="bench_bot", rate_limit=None)
     emulator.start()
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": emulator.base_url,
            "DATABASE_URL": database or f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}",
            "FILES_DIR": str(workdir / "files"), "LOG_LEVEL": "WARNING", "POLLING_TIMEOUT_SECONDS": "1",
-           "SEND_RATE_PER_SECOND": "100000", "SEND_RATE_PER_CHAT": "100000", "FLOOD_MAX_MESSAGES": "1000"}
+           "SEND_RATE_PER_SECOND": "100000", "SEND_RATE_PER_CHAT": "100000", "FLOOD_MAX_MESSAGES": "1000",
+           "SQLITE_SYNCHRONOUS": synchronous}
     process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=(workdir / "ours.log").open("w"))
     try:
         _wait_polling(emulator, process)
@@ -148,7 +150,8 @@ def run_ours(citizens: int, database: str | None, workdir: Path) -> Result:
         watch.start()
         seconds, latencies = drive(emulator, [typed_answers(n) for n in range(citizens)], press_submit=True)
         watch.running = False
-        return Result("kanal-aduan", len(latencies), seconds, latencies, watch.peak)
+        name = "kanal-aduan" if synchronous == "FULL" or database else f"kanal-aduan ({synchronous})"
+        return Result(name, len(latencies), seconds, latencies, watch.peak)
     finally:
         _stop(process)
         emulator.stop()
@@ -208,13 +211,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--citizens", type=int, default=40)
     parser.add_argument("--database", help="DATABASE_URL for our bot (default: SQLite in a temp dir)")
+    parser.add_argument("--durability", action="store_true",
+                        help="SQLite: also run ours with SQLITE_SYNCHRONOUS=NORMAL, to show what FULL costs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         base = run_echo(args.citizens, workdir)
-        ours = run_ours(args.citizens, args.database, workdir)
+        ours = run_ours(args.citizens, args.database, workdir / "full")
+        normal = run_ours(args.citizens, None, workdir / "normal", "NORMAL") if args.durability and not args.database else None
     print(f"{args.citizens} citizens, {ours.updates // args.citizens} updates each, {os.cpu_count()} CPUs")
     print(report(ours, base))
+    if normal is not None:
+        print(report(normal, base))
+        print(f"SQLITE_SYNCHRONOUS=FULL / NORMAL: throughput {ours.rate / normal.rate:.2f}, "
+              f"p50 {ours.percentile(0.5) / normal.percentile(0.5):.2f}, p99 {ours.percentile(0.99) / normal.percentile(0.99):.2f}")
 
 
 if __name__ == "__main__":

@@ -162,7 +162,7 @@ def _database_transient(exc: BaseException) -> float | None:
 
 async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bot:
     await until_up("the database", lambda: db.upgrade_async(settings.database_url), _database_transient)
-    database = db.Database(settings.database_url)
+    database = db.Database(settings.database_url, settings.sqlite_synchronous)
     seeded = await agencies.seed_if_empty(database.write)
     if seeded:
         log.info("agency directory seeded with %d agencies", seeded)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     max_voice_minutes: int = Field(default=5, ge=1, le=60)  # per voice note or audio
     flood_max_messages: int = Field(default=15, ge=3)
     flood_window_seconds: int = Field(default=10, ge=1)
+    # SQLite only. FULL: every commit is on disk before anyone is told of it (survives a power cut).
+    # NORMAL: survives kill -9 and crashes, not a power cut; cheaper (bench/README.md has the cost).
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     polling_timeout_seconds: int = Field(default=25, ge=0, le=50)
     # Telegram's broadcast limits; raise them only if Telegram has raised them for this bot.
     send_rate_per_second: float = Field(default=30.0, gt=0)
