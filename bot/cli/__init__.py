@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(settings))
     except KeyboardInterrupt:
         pass
-    except InvalidToken as exc:  # not worth retrying: one clear line, and a code systemd can act on
+    except (InvalidToken, SettingsError) as exc:  # not worth retrying: one clear line, a code systemd can act on
         print(f"aduan: {exc}", file=sys.stderr)
         return 2
     return 0
