@@ -23,7 +23,16 @@ from sqlalchemy import or_, select, update
 
 from bot import metrics
 from bot.outbox import RENDER
-from bot.telegram import BadRequest, Forbidden, NetworkError, RetryAfter, ServerError, TelegramApi, TimedOut, Upload
+from bot.telegram import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    ServerError,
+    TelegramApi,
+    TimedOut,
+    Upload,
+)
 from handlers.core.actions import UPLOAD_PREFIX
 from storage.db import Database
 from storage.models import OutboxMessage, User

@@ -37,19 +37,9 @@ async def measure(db: Database, now: datetime) -> Backlog:
         outbox = await session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(UNSENT)))
         oldest = await session.scalar(select(func.min(OutboxMessage.not_before))
                                       .where(OutboxMessage.status.in_(UNSENT), OutboxMessage.not_before <= now))  # fmt: skip
-    age = max(0.0, (now - _aware(oldest)).total_seconds()) if oldest is not None else 0.0
+    # min() keeps the column's type, so `oldest` is an aware UTC datetime on every backend.
+    age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
     return Backlog(int(inbox or 0), int(outbox or 0), age)
-
-
-def _aware(value: datetime | str) -> datetime:
-    """min() over a column loses its type on SQLite (text comes back); read it as UTC."""
-    from storage.models import UTCDateTime
-
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    result = UTCDateTime().process_result_value(value, None)
-    assert result is not None
-    return result
 
 
 def reasons(backlog: Backlog, limits: Thresholds) -> list[str]:

@@ -147,7 +147,7 @@ class WebServer:
         reasons = health.reasons(backlog, self.thresholds)
         if self.webhook is not None and not self.registered:
             reasons.insert(0, "webhook not registered with Telegram yet")
-        body = {"status": "unready" if reasons else "ready", "inbox_pending": backlog.inbox_pending,
+        body: dict[str, object] = {"status": "unready" if reasons else "ready", "inbox_pending": backlog.inbox_pending,
                 "outbox_backlog": backlog.outbox_backlog, "outbox_oldest_seconds": round(backlog.outbox_oldest_seconds, 1)}
         if reasons:
             body["reasons"] = reasons
