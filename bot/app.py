@@ -226,7 +226,8 @@ async def start_web(settings: Settings, bot: Bot) -> WebServer | None:
     try:
         await server.start(settings.webhook_listen, ports)
     except OSError as exc:  # the port is taken, or the address is not this host's: a setting to fix
-        names = "WEBHOOK_PORT" if settings.webhook_url else "METRICS_PORT"
+        names = "/".join(name for name, wanted in (("WEBHOOK_PORT", settings.webhook_url), ("METRICS_PORT", settings.metrics_port))
+                         if wanted)  # fmt: skip
         raise SettingsError(f"invalid setting {names}: cannot listen on {settings.webhook_listen}:"
                             f"{'/'.join(map(str, ports))} ({exc.strerror or exc})") from None
     log.info("listening on %s:%s (%s)", settings.webhook_listen, "/".join(map(str, dict.fromkeys(ports))),
@@ -292,7 +293,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     bot.dispatcher.wake()
     stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-    if web is not None:  # stop accepting updates first; what was stored is processed next start
+    if web is not None:  # stop accepting updates first (Telegram keeps and redelivers the rest)
         await web.stop()
     for task in tasks:
         task.cancel()

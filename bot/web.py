@@ -25,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot import health, metrics
 from bot.intake import store_updates
+from bot.telegram import chat_of
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,10 @@ def parse_update(body: bytes) -> dict[str, Any] | None:
         return None
     update_id = value.get("update_id")
     if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id <= _MAX_UPDATE_ID:
+        return None
+    try:
+        chat_of(value)  # what the inbox reads of it before storing; a 500 here would be redelivered forever
+    except (TypeError, ValueError, AttributeError):
         return None
     return value
 

@@ -13,7 +13,14 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot import health
 from bot.settings import SettingsError, load_settings
-from bot.web import MAX_UPDATE_BYTES, SECRET_HEADER, Webhook, WebServer, parse_update, secret_matches
+from bot.web import (
+    MAX_UPDATE_BYTES,
+    SECRET_HEADER,
+    Webhook,
+    WebServer,
+    parse_update,
+    secret_matches,
+)
 from storage import db
 
 SECRET = "abc_DEF-123"
@@ -35,7 +42,8 @@ def test_secret_matches_only_the_exact_secret() -> None:
 
 @pytest.mark.parametrize("body", [b"", b"not json", b"[]", b"null", b'{"message": {}}', b'{"update_id": "1"}',
                                   b'{"update_id": true}', b'{"update_id": 1.5}', b'{"update_id": -1}',
-                                  b'{"update_id": 9223372036854775808}', b"\xff\xfe"])  # fmt: skip
+                                  b'{"update_id": 9223372036854775808}', b"\xff\xfe",
+                                  b'{"update_id": 1, "message": {"chat": {"id": "x"}}}', b'{"update_id": 1, "message": {"chat": []}}'])  # fmt: skip
 def test_parse_update_refuses_what_is_not_an_update(body: bytes) -> None:
     assert parse_update(body) is None
 
