@@ -5,24 +5,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import TypeVar
 
-from bot import telegram
+from bot import logs, telegram
 from bot.dispatcher import Dispatcher
 from bot.dispatcher import Limits as SendLimits
 from bot.files import FileFetcher
+from bot.health import Thresholds
 from bot.intake import Poller
 from bot.jobs import Scheduler
 from bot.processor import Processor
 from bot.reports.render import Renderer
 from bot.retention import run_retention
-from bot.settings import Settings
-from bot.telegram import BadRequest, NetworkError, RetryAfter, TelegramApi
+from bot.settings import Settings, SettingsError
+from bot.telegram import ALLOWED_UPDATES, BadRequest, NetworkError, RetryAfter, TelegramApi
 from bot.wal import WalWiper
+from bot.web import Webhook, WebServer
 from cases.calendar import WorkCalendar
 from cases.reminders import ReminderRules
 from cases.workflow import Policy
@@ -207,8 +210,9 @@ async def shut_down(bot: Bot, scheduler: Scheduler, tasks: dict[str, asyncio.Tas
     is left claimed for the lease to recover (unless a send outlives DRAIN_SECONDS)."""
     log.info("stopping: finishing the work in hand")
     await scheduler.stop()  # a job mid-run is rolled back; its next run redoes it
-    tasks["poller"].cancel()  # a poll cut short moved no offset: Telegram sends its updates again
-    await asyncio.gather(tasks["poller"], return_exceptions=True)
+    if "poller" in tasks:  # a poll cut short moved no offset: Telegram sends its updates again
+        tasks["poller"].cancel()
+        await asyncio.gather(tasks["poller"], return_exceptions=True)
     await bot.processor.drain(DRAIN_SECONDS / 2)
     await asyncio.gather(tasks["processor"], return_exceptions=True)
     bot.dispatcher.stop()
@@ -224,6 +228,57 @@ async def shut_down(bot: Bot, scheduler: Scheduler, tasks: dict[str, asyncio.Tas
     await bot.db.dispose()
 
 
+def webhook_secret(settings: Settings) -> str:
+    """WEBHOOK_SECRET, or a new one for this run (setWebhook hands it to Telegram each start, so
+    nothing needs to remember it). Either way it is redacted from the log, never written there."""
+    if settings.webhook_secret is not None:
+        secret, origin = settings.webhook_secret.get_secret_value(), "WEBHOOK_SECRET"
+    else:
+        secret, origin = secrets.token_urlsafe(32), "generated"
+    logs.redact_also(secret)
+    log.info("webhook secret: set (%s)", origin)
+    return secret
+
+
+async def start_web(settings: Settings, bot: Bot) -> WebServer | None:
+    """The HTTP server: the webhook and the probes on WEBHOOK_PORT (webhook mode), the probes on
+    METRICS_PORT (either mode, when set); None when neither is wanted."""
+    ports = ([settings.webhook_port] if settings.webhook_url else []) + ([settings.metrics_port] if settings.metrics_port else [])
+    if not ports:
+        return None
+    hook = Webhook(settings.webhook_path, webhook_secret(settings)) if settings.webhook_url else None
+    thresholds = Thresholds(settings.ready_max_inbox_pending, settings.ready_max_outbox_backlog,
+                            settings.ready_max_outbox_age_seconds)  # fmt: skip
+    server = WebServer(bot.db, utc_now, thresholds, bot.processor.wake, hook)
+    try:
+        await server.start(settings.webhook_listen, ports)
+    except OSError as exc:  # the port is taken, or the address is not this host's: a setting to fix
+        names = "/".join(name for name, wanted in (("WEBHOOK_PORT", settings.webhook_url), ("METRICS_PORT", settings.metrics_port))
+                         if wanted)  # fmt: skip
+        raise SettingsError(f"invalid setting {names}: cannot listen on {settings.webhook_listen}:"
+                            f"{'/'.join(map(str, ports))} ({exc.strerror or exc})") from None
+    log.info("listening on %s:%s (%s)", settings.webhook_listen, "/".join(map(str, dict.fromkeys(ports))),
+             "webhook and probes" if hook else "probes")  # fmt: skip
+    return server
+
+
+async def register_intake(settings: Settings, client: TelegramApi, server: WebServer | None) -> None:
+    """Tell Telegram how updates reach us: setWebhook (webhook mode), or deleteWebhook so that
+    getUpdates works after a webhook run. Retried while Telegram is unreachable; a webhook
+    Telegram refuses (400: a bad URL, a port it does not allow) is a setting to fix."""
+    if settings.webhook_url is None:
+        await until_up("Telegram (deleteWebhook)", lambda: client.call("deleteWebhook", {}), _telegram_transient)
+        return
+    assert server is not None and server.webhook is not None
+    payload = {"url": settings.webhook_url, "secret_token": server.webhook.secret, "allowed_updates": list(ALLOWED_UPDATES),
+               "max_connections": settings.webhook_max_connections}  # fmt: skip
+    try:
+        await until_up("Telegram (setWebhook)", lambda: client.call("setWebhook", payload), _telegram_transient)
+    except BadRequest as exc:
+        raise SettingsError(f"invalid setting WEBHOOK_URL: Telegram refused the webhook ({exc.message})") from None
+    server.mark_registered()
+
+
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT (or `stop` is set)."""
     stop = stop or asyncio.Event()
@@ -236,12 +291,24 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         recovered = await bot.dispatcher.recover()
         if recovered:
             log.info("%d messages interrupted by the last stop will be sent again", recovered)
-    log.info("Kanal Aduan is running as @%s (long polling)", bot.client.username)
+    web: WebServer | None = None
+    try:
+        web = await start_web(settings, bot)
+        await register_intake(settings, bot.client, web)
+    except BaseException:
+        if web is not None:
+            await web.stop()
+        await bot.client.stop()
+        await bot.db.dispose()
+        raise
+    mode = "webhook" if settings.webhook_url else "long polling"
+    log.info("Kanal Aduan is running as @%s (%s)", bot.client.username, mode)
     await register_commands(bot.client)
-    tasks = [asyncio.create_task(coro, name=name) for name, coro in (
-        ("poller", bot.poller.run()), ("processor", bot.processor.run()),
-        ("dispatcher", bot.dispatcher.run()), ("fetcher", bot.fetcher.run()), ("wiper", bot.wiper.run()),
-    )]  # fmt: skip
+    workers = [("processor", bot.processor.run()), ("dispatcher", bot.dispatcher.run()),
+               ("fetcher", bot.fetcher.run()), ("wiper", bot.wiper.run())]  # fmt: skip
+    if settings.webhook_url is None:  # with a webhook, the web server is the intake
+        workers.insert(0, ("poller", bot.poller.run()))
+    tasks = [asyncio.create_task(coro, name=name) for name, coro in workers]
     async def retention(now: datetime) -> None:
         await run_retention(bot.db, settings.files_dir, settings.retention_months, now, settings.admin_telegram_ids)
         bot.wiper.request()  # the erased rows' old pages out of SQLite's WAL too
@@ -253,6 +320,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     bot.dispatcher.wake()
     stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    if web is not None:  # stop accepting updates first (Telegram keeps and redelivers the rest)
+        await web.stop()
     stopper.cancel()
     await shut_down(bot, scheduler, {task.get_name(): task for task in tasks})
     for finished in done:

@@ -21,8 +21,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
+from bot import metrics
 from bot.outbox import RENDER
-from bot.telegram import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramApi, Upload
+from bot.telegram import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    ServerError,
+    TelegramApi,
+    TimedOut,
+    Upload,
+)
 from handlers.core.actions import UPLOAD_PREFIX
 from storage.db import Database
 from storage.models import OutboxMessage, User
@@ -251,16 +261,23 @@ class Dispatcher:
         try:
             result = await self.client.call(method, resolved)
         except RetryAfter as exc:
+            metrics.SENDS.labels("429").inc()
             self._chat_bucket(chat_id).blocked_until = asyncio.get_running_loop().time() + exc.retry_after
             return {"retry_after": exc.retry_after}
         except Forbidden as exc:
+            metrics.SENDS.labels("403").inc()
             return {"forbidden": exc.message}
         except BadRequest as exc:
             if any(harmless in exc.message for harmless in HARMLESS_BAD_REQUESTS):
+                metrics.SENDS.labels("sent").inc()
                 return {"sent": None}
+            metrics.SENDS.labels("400").inc()
             return {"failed": f"BadRequest: {exc.message}"}
         except NetworkError as exc:  # includes TimedOut and 5xx answers
+            outcome = "5xx" if isinstance(exc, ServerError) else "timeout" if isinstance(exc, TimedOut) else "network"
+            metrics.SENDS.labels(outcome).inc()
             return {"retry": f"{type(exc).__name__}: {exc.message}"}
+        metrics.SENDS.labels("sent").inc()
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return {"sent": message_id}
 

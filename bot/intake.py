@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot import metrics
 from bot.telegram import Conflict, InvalidToken, NetworkError, TelegramApi, chat_of
 from storage.db import Database
 from storage.models import InboxUpdate, utcnow
@@ -36,7 +37,10 @@ async def store_updates(db: Database, updates: Sequence[dict[str, Any]]) -> int:
         ]
         statement = insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
         result = await session.execute(statement)
-        return int(getattr(result, "rowcount", 0) or 0)
+        new = int(getattr(result, "rowcount", 0) or 0)
+    metrics.UPDATES_RECEIVED.inc(len(updates))  # counted once committed: a rollback stored nothing
+    metrics.UPDATES_NEW.inc(new)
+    return new
 
 
 class Poller:

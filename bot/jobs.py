@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import metrics
 from bot.outbox import rows_for
 from bot.retention import HOUR as RETENTION_HOUR
 from bot.retention import MINUTE as RETENTION_MINUTE
@@ -91,6 +92,7 @@ class Leadership:
             except Exception:  # the connection (and with it the lock) is gone
                 log.warning("lost the scheduler lock's connection; trying again")
                 self._connection = None
+                metrics.SCHEDULER_LEADER.set(0)
         connection = await self.db.engine.connect()
         try:
             got = await connection.scalar(text("SELECT pg_try_advisory_lock(:ns, :key)"), {"ns": _LOCK_NAMESPACE, "key": _LEADER_KEY})
@@ -100,12 +102,15 @@ class Leadership:
             raise
         if got:
             self._connection = connection
+            metrics.SCHEDULER_LEADER.set(1)
             log.info("this process runs the scheduled jobs")
             return True
+        metrics.SCHEDULER_LEADER.set(0)
         await connection.close()
         return False
 
     async def release(self) -> None:
+        metrics.SCHEDULER_LEADER.set(0)
         if self._connection is not None:
             connection, self._connection = self._connection, None
             try:  # a pooled connection outlives close(): unlock explicitly
@@ -123,6 +128,7 @@ class Scheduler:
         self.leadership = Leadership(db)
         self.scheduler = AsyncIOScheduler(timezone=tz)
         for name in JOBS:
+            metrics.JOB_MESSAGES.labels(name)  # shown at 0 before the job first queues anything
             self.scheduler.add_job(self.run, trigger(name, tz, digest_hour), args=[name], id=name, name=name,
                                    coalesce=True, max_instances=1, misfire_grace_time=600)  # fmt: skip
         # The retention rule (bot.retention) sends nothing, so it is no `Job`: it erases, daily.
@@ -141,6 +147,8 @@ class Scheduler:
             log.exception("job retention failed; its next run will retry")
 
     def start(self) -> None:
+        if not self.db.is_postgres:
+            metrics.SCHEDULER_LEADER.set(1)  # one process: it leads while the scheduler runs
         self.scheduler.start()
         self.scheduler.modify_job("reminders", next_run_time=datetime.now(self.tz))  # catch up at start
 
@@ -152,6 +160,7 @@ class Scheduler:
         except Exception:
             log.exception("job %s failed; its next run will retry", name)
             return
+        metrics.JOB_MESSAGES.labels(name).inc(queued)
         if queued:
             log.info("job %s queued %d message(s)", name, queued)
             self.on_queued()

@@ -13,9 +13,14 @@ _TOKEN_IN_TEXT = re.compile(r"bot\d{3,15}(?::|%3A|%3a)[A-Za-z0-9_-]+")
 class RedactingFilter(logging.Filter):
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
+        self.secrets: list[str] = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str) -> None:
         # Each secret as written and URL-encoded, and a token's secret half on its own.
-        variants = {v for s in secrets if s for v in (s, quote(s, safe=""), s.partition(":")[2]) if len(v) >= 8}
-        self.secrets = sorted(variants, key=len, reverse=True)
+        variants = {v for v in (secret, quote(secret, safe=""), secret.partition(":")[2]) if len(v) >= 8} if secret else set()
+        self.secrets = sorted(set(self.secrets) | variants, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -32,6 +37,14 @@ class RedactingFilter(logging.Filter):
             record.exc_text = None
         record.msg, record.args = clean, None
         return True
+
+
+def redact_also(secret: str) -> None:
+    """A secret known only once running (a generated webhook secret): kept out of the log too."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, RedactingFilter):
+                found.add(secret)
 
 
 def configure(level: str, secrets: list[str]) -> None:

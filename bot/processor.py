@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.outbox import rows_for, supersede
 from bot.telegram import TelegramApi
 from cases.calendar import WorkCalendar
@@ -60,6 +61,7 @@ class Processor:
         self.flood = FloodGate(config.flood_max_messages, config.flood_window)
         self._sensitive = False  # whether the update being applied was a whistleblower's
         self._stopping = False
+        self._finished: tuple[bool, float] | None = None  # (failed, seconds since arrival), counted after commit
 
     def wake(self) -> None:
         self._wake.set()
@@ -121,8 +123,12 @@ class Processor:
             )
             if row is None:
                 return False
-            self._sensitive = False
+            self._sensitive, self._finished = False, None
             done = await self._apply(session, row)
+        if self._finished is not None:
+            failed, seconds = self._finished
+            (metrics.UPDATES_FAILED if failed else metrics.UPDATES_PROCESSED).inc()
+            metrics.PROCESSING_SECONDS.observe(seconds)
         self.on_committed()
         self.on_wiped()  # the update's payload and sender are gone: empty them from the WAL too
         return done
@@ -141,7 +147,9 @@ class Processor:
             session.add_all(rows_for(self._apology(row)))
             row.status, row.error, row.payload = "failed", f"{type(exc).__name__}: {exc}"[:2000], None
             row.processed_at, row.chat_id = now, 0
+            self._finished = (True, max(0.0, (now - row.received_at).total_seconds()))
             return True
+        self._finished = (False, max(0.0, (now - row.received_at).total_seconds()))
         row.status, row.processed_at, row.payload = "done", now, None
         row.chat_id = 0  # a processed update keeps its id (against redelivery), not who sent it
         session.add_all(await self._rows(session, actions, now))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -17,6 +18,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from handlers.core.triage import TriageError, load_triage
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/aduan.sqlite3"
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram allows in secret_token
+PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
 _TOKEN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$|^\d{3,15}:TEST[A-Za-z0-9_-]*$")
 
 
@@ -73,7 +76,20 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(default=30.0, gt=0)
     send_rate_per_chat: float = Field(default=1.0, gt=0)
 
-    @field_validator("telegram_bot_token", mode="before")
+    # Webhook mode (set WEBHOOK_URL) instead of long polling; see README, "Webhook deployment".
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"  # behind a TLS proxy on the same host; 0.0.0.0 in a container
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None  # unset: a new one per start
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # /healthz /readyz /metrics in polling mode (in webhook mode they are on WEBHOOK_PORT too).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # /readyz answers 503 above these.
+    ready_max_inbox_pending: int = Field(default=100, ge=0)
+    ready_max_outbox_backlog: int = Field(default=1000, ge=0)
+    ready_max_outbox_age_seconds: int = Field(default=300, ge=1)
+
+    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", "metrics_port", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
@@ -84,6 +100,27 @@ class Settings(BaseSettings):
         # The message never echoes the token: it may be half-pasted secret.
         if value is not None and not _TOKEN.match(value.get_secret_value()):
             raise ValueError("does not look like a bot token from @BotFather (digits:secret)")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        # Telegram's own checks (its ports, a resolvable host) answer setWebhook; here only what
+        # we need to know where to serve.
+        if value is None:
+            return None
+        parsed = urlsplit(value)
+        if parsed.scheme != "https" or not parsed.hostname:
+            raise ValueError("must be the public https:// URL Telegram posts updates to")
+        if (parsed.path or "/") in PROBE_PATHS:
+            raise ValueError(f"its path must not be one of {', '.join(PROBE_PATHS)}")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("admin_telegram_ids", mode="before")
@@ -157,6 +194,11 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def webhook_path(self) -> str:
+        """Where the bot serves the webhook: the path of WEBHOOK_URL (the proxy forwards it as is)."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @property
     def is_sqlite(self) -> bool:

@@ -22,7 +22,7 @@ GROUPS = {"opd": opd, "calendar": calendar, "case": case, "admin": admin, "keys"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aduan", description="Kanal Aduan — public-service complaints over Telegram.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="run the bot with long polling (no TELEGRAM_BOT_TOKEN: the offline demo)")
+    commands.add_parser("run", help="run the bot, by long polling or a webhook (no TELEGRAM_BOT_TOKEN: the offline demo)")
     demo = commands.add_parser("demo", help="offline demo: a local Bot API emulator, the bot and a terminal chat")
     demo.add_argument("--database", help="database URL for the demo (default: an SQLite file under ./data/)")
     database = commands.add_parser("db", help="database maintenance")
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(settings))
     except KeyboardInterrupt:
         pass
-    except InvalidToken as exc:  # not worth retrying: one clear line, and a code systemd can act on
+    except (InvalidToken, SettingsError) as exc:  # not worth retrying: one clear line, a code systemd can act on
         print(f"aduan: {exc}", file=sys.stderr)
         return 2
     return 0

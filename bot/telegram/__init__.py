@@ -10,14 +10,15 @@ from bot.telegram.errors import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    ServerError,
     TelegramError,
     TimedOut,
 )
-from bot.telegram.updates import chat_of
+from bot.telegram.updates import ALLOWED_UPDATES, chat_of
 
 __all__ = [
-    "BadRequest", "Conflict", "DownloadedFile", "Forbidden", "InvalidToken", "NetworkError", "RetryAfter",
-    "TelegramApi", "TelegramError", "TimedOut", "Upload", "chat_of", "connect",
+    "ALLOWED_UPDATES", "BadRequest", "Conflict", "DownloadedFile", "Forbidden", "InvalidToken", "NetworkError", "RetryAfter",
+    "ServerError", "TelegramApi", "TelegramError", "TimedOut", "Upload", "chat_of", "connect",
 ]  # fmt: skip
 
 

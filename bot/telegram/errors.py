@@ -21,6 +21,11 @@ class NetworkError(TelegramError):
     """Worth retrying: the connection failed, the request timed out, or Telegram answered 5xx."""
 
 
+class ServerError(NetworkError):
+    """Telegram answered 5xx (it is there, but failing): worth retrying, and worth counting apart
+    from a connection that never reached it."""
+
+
 class TimedOut(NetworkError):
     """No answer in time (the request may or may not have taken effect)."""
 

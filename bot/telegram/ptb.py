@@ -24,9 +24,11 @@ from bot.telegram.errors import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    ServerError,
     TelegramError,
     TimedOut,
 )
+from bot.telegram.updates import ALLOWED_UPDATES
 from handlers.core.events import Contact, Event, FileRef, Location
 
 # We call every method through `do_api_request` with the payload the handlers built (one path for
@@ -57,6 +59,10 @@ def _translated() -> Iterator[None]:
     except telegram.error.TimedOut as exc:
         raise TimedOut(exc.message) from exc
     except telegram.error.NetworkError as exc:
+        # The library wraps a failed connection around its cause (an httpx error); an answer
+        # with a 5xx status has none (or only a TelegramError about parsing it).
+        if exc.__cause__ is None or isinstance(exc.__cause__, telegram.error.TelegramError):
+            raise ServerError(exc.message) from exc
         raise NetworkError(exc.message) from exc
     except telegram.error.TelegramError as exc:
         raise TelegramError(exc.message) from exc
@@ -96,7 +102,7 @@ class PtbClient:
                 offset=offset,
                 limit=100,
                 timeout=self.poll_timeout if timeout is None else timeout,
-                allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
+                allowed_updates=list(ALLOWED_UPDATES),
             )
         return [update.to_dict() for update in updates]
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# The update kinds the bot asks Telegram for, by getUpdates and by setWebhook alike (one list, so
+# switching between polling and a webhook never changes what arrives).
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+
 
 def chat_of(raw: dict[str, Any]) -> int:
     """The chat an update belongs to, for per-chat ordering (0 when it has none)."""

@@ -27,6 +27,7 @@ from tests.emulator.server import ApiServer
 from tests.emulator.spec import ApiSpec, load_spec
 from tests.emulator.state import EmulatorState, commands_key
 from tests.emulator.users import EmulatedGroup, EmulatedUser
+from tests.emulator.webhook import DEFAULT_RETRY_DELAYS, Delivery, WebhookDelivery
 
 _DEFAULT_RATE_LIMIT = RateLimit()
 
@@ -38,6 +39,8 @@ class BotApiEmulator:
     privacy_mode: in groups the bot sees only commands, mentions and replies (Telegram's default).
     strict_html: refuse a bare "&" in HTML (TDLib keeps it literally; the docs say to escape it).
     callback_answer_timeout: seconds after which answerCallbackQuery is refused (None: never).
+    webhook_target, webhook_retry_delays, webhook_timeout: how updates reach a webhook once the
+    bot sets one (see tests/emulator/webhook.py); `webhook_delivery` changes them later.
     """
 
     def __init__(
@@ -54,6 +57,9 @@ class BotApiEmulator:
         callback_answer_timeout: float | None = None,
         first_update_id: int = 10_000_001,
         spec: ApiSpec | None = None,
+        webhook_target: str | Callable[[str], str] | None = None,
+        webhook_retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
+        webhook_timeout: float = 10.0,
     ) -> None:
         bot_id, _, secret = token.partition(":")
         if not bot_id.isdigit() or not secret:
@@ -68,6 +74,7 @@ class BotApiEmulator:
         self.behaviour = Behaviour(
             strict_html=strict_html, callback_answer_timeout=callback_answer_timeout
         )
+        self.webhook_delivery = WebhookDelivery(webhook_target, webhook_retry_delays, webhook_timeout)
         self.server = ApiServer(
             self.state,
             token=token,
@@ -75,6 +82,7 @@ class BotApiEmulator:
             faults=self.faults,
             limiter=self.rate_limiter,
             behaviour=self.behaviour,
+            webhook=self.webhook_delivery,
         )
         self.base_url = ""
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -276,3 +284,16 @@ class BotApiEmulator:
     def webhook_url(self) -> str | None:
         with self.state.lock:
             return self.state.webhook["url"] if self.state.webhook else None
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every POST of an update to the webhook so far, in order."""
+        with self.state.lock:
+            return list(self.webhook_delivery.deliveries)
+
+    def webhook_info(self) -> dict[str, Any]:
+        """What getWebhookInfo answers now."""
+        from tests.emulator.methods.account import webhook_info
+
+        with self.state.lock:
+            return webhook_info(self.state)

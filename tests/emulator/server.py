@@ -11,6 +11,7 @@ Every call is recorded, with its outcome, for tests to inspect.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -33,6 +34,7 @@ from tests.emulator.models import ApiCall
 from tests.emulator.ratelimit import RateLimiter
 from tests.emulator.spec import ApiSpec, MethodSpec, Upload
 from tests.emulator.state import DEFAULT_ALLOWED_UPDATES, EmulatorState
+from tests.emulator.webhook import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 60 * 1024 * 1024  # above Telegram's 50 MB upload limit, so that limit answers
@@ -89,8 +91,11 @@ class ApiServer:
         faults: FaultPlan,
         limiter: RateLimiter | None,
         behaviour: Behaviour,
+        webhook: WebhookDelivery | None = None,
     ) -> None:
         self.state = state
+        self.webhook = webhook or WebhookDelivery()
+        self._delivery: asyncio.Task[None] | None = None
         self.token = token
         self.spec = spec
         self.faults = faults
@@ -112,9 +117,15 @@ class ApiServer:
         self._loop = asyncio.get_running_loop()
         self._closing = False
         self.state.add_listener(self._state_changed)
+        self._delivery = asyncio.create_task(self.webhook.run(self.state), name="webhook-delivery")
 
     async def _on_shutdown(self, app: web.Application) -> None:
         self.close()
+        if self._delivery is not None:
+            self._delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivery
+            self._delivery = None
 
     def close(self) -> None:
         """Release pending long polls (answering them with no updates) so shutdown is quick.
@@ -136,6 +147,7 @@ class ApiServer:
     def _wake_poll(self) -> None:
         if self._poll is not None:
             self._poll.event.set()
+        self.webhook.wake()
 
     # --- requests -----------------------------------------------------------------------------
 

@@ -147,3 +147,18 @@ def test_url_encoded_token_in_a_file_download_url_is_redacted() -> None:
     logger.info('HTTP Request: GET http://127.0.0.1:1/file/bot100000001%3ATEST-offline-demo-token/photos/file_2.jpg "200"')
     output = stream.getvalue()
     assert "TEST-offline-demo-token" not in output and "photos/file_2.jpg" in output
+
+
+def test_a_secret_known_later_is_redacted_too() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter([TOKEN]))
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers[:] = [handler]
+    try:
+        logs.redact_also("generated-webhook-secret_0123")
+        logging.getLogger("test.later").warning("secret is generated-webhook-secret_0123")
+    finally:
+        root.handlers[:] = saved
+    assert "generated-webhook-secret_0123" not in stream.getvalue() and "<redacted>" in stream.getvalue()

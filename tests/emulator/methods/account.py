@@ -13,6 +13,7 @@ from tests.emulator.state import DEFAULT_ALLOWED_UPDATES, commands_key
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _WEBHOOK_PORTS = (443, 80, 88, 8443)
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 @implements("getMe")
@@ -47,14 +48,21 @@ def set_webhook(call: Call) -> bool:
             raise bad_request(
                 "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
             )
+    secret = call.get("secret_token")
+    if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
+        raise bad_request("bad webhook: secret token contains unallowed characters")  # the emulator's wording
     if call.get("drop_pending_updates"):
         call.state.clear_updates()
     if "allowed_updates" in call.params:
         call.state.allowed_updates = (
             frozenset(call.params["allowed_updates"]) or DEFAULT_ALLOWED_UPDATES
         )
+    max_connections = call.get("max_connections", 40)
+    if not 1 <= max_connections <= 100:
+        raise bad_request("bad webhook: max_connections must be between 1 and 100")  # the emulator's wording
+    # A new dict per call: delivery starts afresh (tests/emulator/webhook.py).
     call.state.webhook = (
-        {"url": url, "max_connections": call.get("max_connections", 40)} if url else None
+        {"url": url, "max_connections": max_connections, "secret_token": secret} if url else None
     )
     return True
 
@@ -69,15 +77,22 @@ def delete_webhook(call: Call) -> bool:
 
 @implements("getWebhookInfo")
 def get_webhook_info(call: Call) -> dict[str, Any]:
-    webhook = call.state.webhook or {}
+    return webhook_info(call.state)
+
+
+def webhook_info(state: Any) -> dict[str, Any]:
+    webhook = state.webhook or {}
     info: dict[str, Any] = {
         "url": webhook.get("url", ""),
         "has_custom_certificate": False,
-        "pending_update_count": len(call.state.updates),
+        "pending_update_count": len(state.updates),
     }
     if webhook:
         info["max_connections"] = webhook["max_connections"]
-        info["allowed_updates"] = sorted(call.state.allowed_updates)
+        info["allowed_updates"] = sorted(state.allowed_updates)
+        for key in ("last_error_date", "last_error_message"):
+            if key in webhook:
+                info[key] = webhook[key]
     return info
 
 
