@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# The updates the bot asks Telegram for, whichever runtime polls.
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+
 
 def chat_of(raw: dict[str, Any]) -> int:
     """The chat an update belongs to, for per-chat ordering (0 when it has none)."""
