@@ -97,7 +97,8 @@ def _method_classes() -> dict[str, type[TelegramMethod[Any]]]:
 def _untyped_method(name: str) -> type[TelegramMethod[Any]]:
     """A method this aiogram does not model (newer than the library, or a payload its models
     refuse): sent with the payload as it is, and Telegram is the judge, as under ptb."""
-    return type(f"Untyped_{name}", (TelegramMethod[Any],), {"__returning__": Any, "__api_method__": name})
+    namespace = {"__module__": __name__, "__returning__": Any, "__api_method__": name}
+    return type(f"Untyped_{name}", (TelegramMethod[Any],), namespace)
 
 
 def _method(name: str, payload: dict[str, Any]) -> TelegramMethod[Any]:
