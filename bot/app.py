@@ -170,7 +170,8 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
     if seeded:
         log.info("agency directory seeded with %d agencies", seeded)
     assert settings.token is not None
-    client = telegram.connect(settings.token, settings.telegram_api_base_url, settings.polling_timeout_seconds)
+    client = telegram.connect(settings.telegram_runtime, settings.token, settings.telegram_api_base_url,
+                              settings.polling_timeout_seconds)
     await until_up("Telegram", client.start, _telegram_transient)
     calendar = WorkCalendar(settings.tz)
     config = handler_config(settings, client.username)

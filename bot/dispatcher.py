@@ -268,7 +268,7 @@ class Dispatcher:
             metrics.SENDS.labels("403").inc()
             return {"forbidden": exc.message}
         except BadRequest as exc:
-            if any(harmless in exc.message for harmless in HARMLESS_BAD_REQUESTS):
+            if any(harmless in exc.message.lower() for harmless in HARMLESS_BAD_REQUESTS):  # ptb capitalises
                 metrics.SENDS.labels("sent").inc()
                 return {"sent": None}
             metrics.SENDS.labels("400").inc()

@@ -60,6 +60,7 @@ def configure(level: str, secrets: list[str]) -> None:
     # python-telegram-bot logs every request's parameters and every update at DEBUG: chat ids,
     # names, texts. A whistleblower's identity must never reach a log, so never below INFO.
     # Database drivers do the same with query parameters (SQLAlchemy even echoes SQL at INFO).
-    for name, floor in (("telegram", logging.INFO), ("aiosqlite", logging.INFO), ("asyncpg", logging.INFO),
-                        ("sqlalchemy", logging.WARNING)):  # fmt: skip
+    # aiogram's and aiohttp's loggers the same (aiohttp's client errors may quote request URLs).
+    for name, floor in (("telegram", logging.INFO), ("aiogram", logging.INFO), ("aiohttp", logging.WARNING),
+                        ("aiosqlite", logging.INFO), ("asyncpg", logging.INFO), ("sqlalchemy", logging.WARNING)):  # fmt: skip
         logging.getLogger(name).setLevel(max(floor, root.level))

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
+    # Which framework talks to Telegram (both only as HTTP client and update parser, under our loop).
+    telegram_runtime: Literal["ptb", "aiogram"] = "ptb"
     database_url: str = DEFAULT_DATABASE_URL
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     timezone: str = "Asia/Makassar"

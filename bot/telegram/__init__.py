@@ -1,6 +1,8 @@
 """The Telegram runtime seam. Only this package imports a Telegram framework: the rest of the bot
-talks to `TelegramApi` and catches the errors below. python-telegram-bot stands behind it today
-(`ptb.py`); another runtime is one more adapter beside it and one more branch in `connect`."""
+talks to `TelegramApi` and catches the errors below. Two runtimes stand behind it, picked by the
+TELEGRAM_RUNTIME setting: python-telegram-bot (`ptb.py`, the default) and aiogram 3 (`aiogram.py`).
+Both are only HTTP clients and update parsers under our durable loop; what they share without
+either framework (the `Event` of an update) is in `neutral.py`."""
 
 from bot.telegram.api import DownloadedFile, TelegramApi, Upload
 from bot.telegram.errors import (
@@ -22,8 +24,15 @@ __all__ = [
 ]  # fmt: skip
 
 
-def connect(token: str, base_url: str, poll_timeout: int = 25) -> TelegramApi:
-    """The client for the configured runtime (not started yet: call `start`)."""
-    from bot.telegram.ptb import PtbClient  # imported here: the framework loads only when used
+def connect(runtime: str, token: str, base_url: str, poll_timeout: int = 25) -> TelegramApi:
+    """The client for the configured runtime, "ptb" or "aiogram" (not started yet: call `start`)."""
+    # Imported in the branch: only the framework in use loads.
+    if runtime == "aiogram":
+        from bot.telegram.aiogram import AiogramClient
 
-    return PtbClient(token, base_url, poll_timeout)
+        return AiogramClient(token, base_url, poll_timeout)
+    if runtime == "ptb":
+        from bot.telegram.ptb import PtbClient
+
+        return PtbClient(token, base_url, poll_timeout)
+    raise ValueError(f"unknown Telegram runtime {runtime!r} (expected ptb or aiogram)")

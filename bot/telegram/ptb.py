@@ -28,8 +28,9 @@ from bot.telegram.errors import (
     TelegramError,
     TimedOut,
 )
+from bot.telegram.neutral import to_event
 from bot.telegram.updates import ALLOWED_UPDATES
-from handlers.core.events import Contact, Event, FileRef, Location
+from handlers.core.events import Event
 
 # We call every method through `do_api_request` with the payload the handlers built (one path for
 # all of them, files included); the library then suggests its typed method, once per method, into
@@ -114,97 +115,10 @@ class PtbClient:
         with _translated():
             telegram_file = await self.bot.get_file(file_id)
             content = bytes(await telegram_file.download_as_bytearray())
-        return DownloadedFile(telegram_file.file_path or "", content)
+        # ptb hands back the whole download URL, token included; the seam promises Telegram's path.
+        path = (telegram_file.file_path or "").rpartition(f"/file/bot{self.bot.token}/")[2]
+        return DownloadedFile(path, content)
 
     def event_of(self, raw: dict[str, Any]) -> Event | None:
         return to_event(Update.de_json(raw, self.bot))
 
-
-def to_event(update: Update) -> Event | None:
-    """The neutral event for an update, or None for kinds we ignore (membership changes)."""
-    if update.callback_query is not None:
-        query = update.callback_query
-        message = query.message
-        chat = message.chat if message is not None else None
-        user = query.from_user
-        return Event(
-            update_id=update.update_id,
-            user_id=user.id,
-            chat_id=chat.id if chat is not None else user.id,
-            chat_type=chat.type if chat is not None else "private",
-            language_code=user.language_code,
-            display_name=user.full_name,
-            username=user.username,
-            message_id=message.message_id if message is not None else None,
-            callback_id=query.id,
-            callback_data=query.data or "",
-        )
-    message = update.message or update.edited_message
-    if message is None or message.from_user is None:
-        return None
-    user = message.from_user
-    text = message.text or message.caption
-    command, args = None, ""
-    if message.text and message.text.startswith("/"):
-        head, _, rest = message.text.partition(" ")
-        name, _, _bot = head[1:].partition("@")
-        if name:
-            command, args = name.lower()[:64], rest.strip()
-    forwarded = message.forward_origin is not None
-    files: list[FileRef] = []
-    unsupported = None
-    if message.photo:
-        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        files.append(FileRef("photo", largest.file_id, largest.file_unique_id, "image/jpeg", None, largest.file_size,
-                             forwarded=forwarded))  # fmt: skip
-    elif message.animation is not None:  # a GIF: Telegram sets `document` for it too
-        unsupported = "animation"
-    elif message.document is not None:
-        doc = message.document
-        files.append(FileRef("document", doc.file_id, doc.file_unique_id, doc.mime_type, doc.file_name, doc.file_size,
-                             forwarded=forwarded))  # fmt: skip
-    else:
-        for kind in ("voice", "audio", "video", "video_note"):
-            media = getattr(message, kind, None)
-            if media is not None:
-                files.append(FileRef(kind, media.file_id, media.file_unique_id, getattr(media, "mime_type", None),
-                                     getattr(media, "file_name", None), media.file_size, _seconds(media.duration),
-                                     forwarded))  # fmt: skip
-                break
-        else:
-            for kind in ("sticker", "poll", "dice", "venue", "game", "story"):
-                if getattr(message, kind, None):
-                    unsupported = kind
-                    break
-    if message.venue is not None:  # a venue carries a location too; it is not the user's own
-        unsupported = "venue"
-    location = Location(message.location.latitude, message.location.longitude) if message.location and not message.venue else None
-    contact = Contact(message.contact.phone_number, message.contact.user_id) if message.contact else None
-    return Event(
-        update_id=update.update_id,
-        user_id=user.id,
-        chat_id=message.chat.id,
-        chat_type=message.chat.type,
-        language_code=user.language_code,
-        display_name=user.full_name,
-        username=user.username,
-        message_id=message.message_id,
-        text=None if files else text,
-        caption=message.caption if files else None,
-        command=command,
-        args=args,
-        files=tuple(files),
-        unsupported=unsupported,
-        location=location,
-        contact=contact,
-        album=message.media_group_id,
-        forwarded=forwarded,
-        edited=update.edited_message is not None,
-    )
-
-
-def _seconds(duration: int | timedelta | None) -> int | None:
-    """python-telegram-bot may give durations as timedelta (its newer default) or seconds."""
-    if duration is None:
-        return None
-    return int(duration.total_seconds()) if isinstance(duration, timedelta) else int(duration)

@@ -28,6 +28,8 @@ class BotProcess:
             **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "ADMIN_"))},
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": base_url,
+            # The runtime under test: TEST_TELEGRAM_RUNTIME=aiogram runs the suite on aiogram.
+            "TELEGRAM_RUNTIME": os.environ.get("TEST_TELEGRAM_RUNTIME", "ptb"),
             "DATABASE_URL": database_url,
             "ADMIN_TELEGRAM_IDS": ",".join(str(a) for a in admins),
             "FILES_DIR": str(workdir / "files"),
