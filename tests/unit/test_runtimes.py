@@ -22,6 +22,7 @@ from bot.telegram import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    ServerError,
     TelegramApi,
     TelegramError,
     TimedOut,
@@ -270,7 +271,7 @@ async def test_download(emu: BotApiEmulator, client: TelegramApi) -> None:
 
 
 @pytest.mark.parametrize(("status", "kind"), [
-    (403, Forbidden), (400, BadRequest), (500, NetworkError), (502, NetworkError), (503, NetworkError),
+    (403, Forbidden), (400, BadRequest), (500, ServerError), (502, ServerError), (503, ServerError),
     (413, NetworkError),
 ])  # fmt: skip
 async def test_refusals_become_the_seams_errors(emu: BotApiEmulator, client: TelegramApi, status: int, kind: type) -> None:
@@ -278,9 +279,12 @@ async def test_refusals_become_the_seams_errors(emu: BotApiEmulator, client: Tel
     emu.fail_next("sendMessage", status=status)
     with pytest.raises(TelegramError) as caught:
         await client.call("sendMessage", {"chat_id": user.id, "text": "halo"})
-    assert type(caught.value) is kind
+    if status == 413:  # retried like a network error; ptb cannot tell it from a 5xx (it has no status)
+        assert isinstance(caught.value, kind)
+    else:
+        assert type(caught.value) is kind
     if status >= 500:  # retried by the dispatcher, and not taken for a bad request
-        assert not isinstance(caught.value, BadRequest)
+        assert isinstance(caught.value, NetworkError) and not isinstance(caught.value, BadRequest)
 
 
 async def test_flood_control_says_how_long_to_wait(emu: BotApiEmulator, client: TelegramApi) -> None:
