@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 _LOCK_NAMESPACE = 0x4B4B  # as the processor's chat locks
 _LEADER_KEY = 0x5343  # "SC": the scheduler
+LEADERSHIP_CHECK_SECONDS = 10  # a new leader within this long of the last one's death
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,16 @@ class Scheduler:
             self.scheduler.add_job(self.erase, CronTrigger(hour=RETENTION_HOUR, minute=RETENTION_MINUTE, timezone=tz),
                                    id="retention", name="retention", coalesce=True, max_instances=1,
                                    misfire_grace_time=6 * 3600)  # fmt: skip
+        if db.is_postgres:  # a dead leader's lock goes with its connection; another takes it up soon
+            self.scheduler.add_job(self.claim_leadership, IntervalTrigger(seconds=LEADERSHIP_CHECK_SECONDS),
+                                   id="leadership", name="leadership", coalesce=True, max_instances=1)  # fmt: skip
+
+    async def claim_leadership(self) -> None:
+        """Take the lead if no process holds it (so /metrics and the next job know at once)."""
+        try:
+            await self.leadership.held()
+        except Exception:  # the database away for a moment: the next check tries again
+            log.warning("could not check the scheduler lock; will try again")
 
     async def erase(self) -> None:
         try:
