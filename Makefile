@@ -19,11 +19,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/aduan run
 
-# Four test processes: an end-to-end test spends most of its time waiting for the bot process.
+# Four test processes (an end-to-end test spends most of its time waiting for the bot process);
+# idle ones take tests queued for busy ones, so a few long tests do not end up in one queue.
 WORKERS ?= 4
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.form_throughput
