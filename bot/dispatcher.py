@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 
 from bot import metrics
 from bot.outbox import RENDER
+from bot.tasks import finish_within
 from bot.telegram import (
     BadRequest,
     Forbidden,
@@ -143,13 +144,7 @@ class Dispatcher:
         """After `stop` and `run` returned: let the sends in flight finish and be recorded; returns
         how many were still unfinished at `timeout` (their rows stay claimed: the lease resends them)."""
         self.stop()
-        if self._tasks:
-            _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
-            return len(late)
-        return 0
+        return await finish_within(self._tasks, timeout)
 
     def _chat_bucket(self, chat_id: int) -> Bucket:
         bucket = self._state.chats.get(chat_id)

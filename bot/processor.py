@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.outbox import rows_for, supersede
+from bot.tasks import finish_within
 from bot.telegram import TelegramApi
 from cases.calendar import WorkCalendar
 from handlers import router
@@ -59,9 +60,7 @@ class Processor:
         self._wake = asyncio.Event()
         self._chats: dict[int, asyncio.Task[None]] = {}
         self.flood = FloodGate(config.flood_max_messages, config.flood_window)
-        self._sensitive = False  # whether the update being applied was a whistleblower's
         self._stopping = False
-        self._finished: tuple[bool, float] | None = None  # (failed, seconds since arrival), counted after commit
 
     def wake(self) -> None:
         self._wake.set()
@@ -102,12 +101,7 @@ class Processor:
         pending for the next start. `run` returns once woken."""
         self._stopping = True
         self._wake.set()
-        chats = list(self._chats.values())
-        if chats:
-            _, late = await asyncio.wait(chats, timeout=timeout)
-            for task in late:  # cancelled mid-transaction: rolled back, the update stays pending
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+        await finish_within(self._chats.values(), timeout)  # one cut off stays pending
 
     async def _process_next(self, chat_id: int) -> bool:
         """Process the oldest pending update of the chat; False when there is none (or it must wait)."""
@@ -123,40 +117,40 @@ class Processor:
             )
             if row is None:
                 return False
-            self._sensitive, self._finished = False, None
-            done = await self._apply(session, row)
-        if self._finished is not None:
-            failed, seconds = self._finished
+            done, finished = await self._apply(session, row)
+        if finished is not None:  # counted once committed
+            failed, seconds = finished
             (metrics.UPDATES_FAILED if failed else metrics.UPDATES_PROCESSED).inc()
             metrics.PROCESSING_SECONDS.observe(seconds)
         self.on_committed()
         self.on_wiped()  # the update's payload and sender are gone: empty them from the WAL too
         return done
 
-    async def _apply(self, session: AsyncSession, row: InboxUpdate) -> bool:
+    async def _apply(self, session: AsyncSession, row: InboxUpdate) -> tuple[bool, tuple[bool, float] | None]:
+        """(done, (failed, seconds since arrival) once the update is finished with). What a handler
+        learnt travels in return values, not on `self`: other chats' updates run in between awaits."""
         now = self.clock()
+        seconds = max(0.0, (now - row.received_at).total_seconds())
         actions: list[Action]
         try:
             async with session.begin_nested():
-                actions = await self._handle(session, row, now)
+                actions, sensitive = await self._handle(session, row, now)
         except Exception as exc:
             row.attempts += 1
             log.exception("update %s failed (attempt %d)", row.update_id, row.attempts)
             if row.attempts < MAX_ATTEMPTS:
-                return False  # stays pending; retried on the next wake
+                return False, None  # stays pending; retried on the next wake
             session.add_all(rows_for(self._apology(row)))
             row.status, row.error, row.payload = "failed", f"{type(exc).__name__}: {exc}"[:2000], None
             row.processed_at, row.chat_id = now, 0
-            self._finished = (True, max(0.0, (now - row.received_at).total_seconds()))
-            return True
-        self._finished = (False, max(0.0, (now - row.received_at).total_seconds()))
+            return True, (True, seconds)
         row.status, row.processed_at, row.payload = "done", now, None
         row.chat_id = 0  # a processed update keeps its id (against redelivery), not who sent it
-        session.add_all(await self._rows(session, actions, now))
-        return True
+        session.add_all(await self._rows(session, actions, now, sensitive))
+        return True, (False, seconds)
 
-    async def _rows(self, session: AsyncSession, actions: list[Action], now: datetime) -> list[OutboxMessage]:
-        """Outbox rows; those to a whistleblower, or to anyone the bot keeps no row for, are
+    async def _rows(self, session: AsyncSession, actions: list[Action], now: datetime, sensitive: bool) -> list[OutboxMessage]:
+        """Outbox rows; those to a whistleblower (`sensitive`: the update was theirs), or to anyone the bot keeps no row for, are
         marked to be wiped once sent (the bot does not keep a record of people it does not know)."""
         rows = rows_for(actions, now=now)
         await supersede(session, rows)
@@ -166,20 +160,19 @@ class Processor:
             known |= set(await session.scalars(select(User.telegram_id).where(User.telegram_id.in_(chats))))
             known |= set(await session.scalars(select(Admin.telegram_id).where(Admin.telegram_id.in_(chats))))
         for row in rows:
-            row.sensitive = self._sensitive or row.chat_id not in known
+            row.sensitive = sensitive or row.chat_id not in known
         return rows
 
-    async def _handle(self, session: AsyncSession, row: InboxUpdate, now: datetime) -> list[Action]:
+    async def _handle(self, session: AsyncSession, row: InboxUpdate, now: datetime) -> tuple[list[Action], bool]:
+        """The update's actions, and whether it was a whistleblower's."""
         event = self.client.event_of(row.payload or {})
         if event is None:
-            return []
+            return [], False
         await self._refresh_calendar(session)
         ctx = Context(repo=Repository(session), config=self.config, calendar=self.calendar, now=now,
                       language=self.config.default_language, flood=self.flood, reads=self.db.read)
-        try:
-            return await router.handle(event, ctx)
-        finally:
-            self._sensitive = ctx.sensitive
+        actions = await router.handle(event, ctx)
+        return actions, ctx.sensitive
 
     async def _refresh_calendar(self, session: AsyncSession) -> None:
         moment = asyncio.get_running_loop().time()
