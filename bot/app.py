@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import TypeVar
 
-from bot import logs, telegram
+from bot import logs, metrics, telegram
 from bot.dispatcher import Dispatcher
 from bot.dispatcher import Limits as SendLimits
 from bot.files import FileFetcher
 from bot.health import Thresholds
 from bot.intake import Poller
 from bot.jobs import Scheduler
+from bot.leadership import Leadership
 from bot.processor import Processor
 from bot.reports.render import Renderer
 from bot.retention import run_retention
@@ -122,6 +123,7 @@ class Bot:
     fetcher: FileFetcher
     poller: Poller
     wiper: WalWiper
+    sender: Leadership  # whether this process sends and fetches (one process at a time)
 
 
 START_RETRY_CAP = 30.0  # seconds between start-up attempts, at most
@@ -175,19 +177,21 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
     await until_up("Telegram", client.start, _telegram_transient)
     calendar = WorkCalendar(settings.tz)
     config = handler_config(settings, client.username)
-    fetcher = FileFetcher(database, client, settings.files_dir, config.vault)
-    wiper = WalWiper(database.engine)
-    policy = policy_of(settings, calendar)
-    dispatcher = Dispatcher(database, client, clock, SendLimits(per_bot=settings.send_rate_per_second, per_chat=settings.send_rate_per_chat),
-                            uploads=fetcher.cleaned, render=Renderer(database, config, policy), on_wiped=wiper.request)  # fmt: skip
 
-    def committed() -> None:
+    def committed() -> None:  # here, or (PostgreSQL) in another process: see storage.db.WORK_CHANNEL
         dispatcher.wake()
         fetcher.wake()
 
+    sender = Leadership(database, "sender", metrics.SENDER_LEADER, listen={db.WORK_CHANNEL: committed})
+    fetcher = FileFetcher(database, client, settings.files_dir, config.vault, role=sender)
+    wiper = WalWiper(database.engine)
+    policy = policy_of(settings, calendar)
+    dispatcher = Dispatcher(database, client, clock, SendLimits(per_bot=settings.send_rate_per_second, per_chat=settings.send_rate_per_chat),
+                            uploads=fetcher.cleaned, render=Renderer(database, config, policy), on_wiped=wiper.request,
+                            role=sender)  # fmt: skip
     processor = Processor(database, client, config, calendar, clock, committed, wiper.request)
     poller = Poller(client, database, processor.wake)
-    return Bot(database, client, processor, dispatcher, fetcher, poller, wiper)
+    return Bot(database, client, processor, dispatcher, fetcher, poller, wiper, sender)
 
 
 async def register_commands(client: TelegramApi) -> None:
@@ -221,9 +225,11 @@ async def shut_down(bot: Bot, scheduler: Scheduler, tasks: dict[str, asyncio.Tas
     late = await bot.dispatcher.drain(DRAIN_SECONDS / 2)
     if late:
         log.warning("%d send(s) still unanswered at stop; they will be sent again after the lease", late)
-    for name in ("dispatcher", "fetcher", "wiper"):  # a download cut short is fetched again later
-        tasks[name].cancel()
+    for name in ("dispatcher", "fetcher", "wiper", "sender"):  # a download cut short is fetched again later
+        if name in tasks:
+            tasks[name].cancel()
     await asyncio.gather(*tasks.values(), return_exceptions=True)
+    await bot.sender.release()  # another process may send at once: nothing of ours is in flight
     await bot.wiper.flush()
     await bot.client.stop()
     await bot.db.dispose()
@@ -309,6 +315,10 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
                ("fetcher", bot.fetcher.run()), ("wiper", bot.wiper.run())]  # fmt: skip
     if settings.webhook_url is None:  # with a webhook, the web server is the intake
         workers.insert(0, ("poller", bot.poller.run()))
+    if bot.db.is_postgres:  # one process sends, within the bot's limits; another takes over when it dies
+        workers.append(("sender", bot.sender.keep()))
+    else:
+        await bot.sender.held()
     tasks = [asyncio.create_task(coro, name=name) for name, coro in workers]
     async def retention(now: datetime) -> None:
         await run_retention(bot.db, settings.files_dir, settings.retention_months, now, settings.admin_telegram_ids)

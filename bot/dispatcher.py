@@ -1,12 +1,14 @@
 """The dispatcher: sends outbox rows in order per chat, within Telegram's limits.
 
 * about 30 messages/s per bot, 1/s per private chat sustained (a short burst is fine), 20/min per
-  group — token buckets, in this process;
+  group — token buckets, in this process: the limits are the bot's, so with several processes only
+  the holder of the sender role (bot.leadership) sends, and its claims are fenced by that role;
 * 429 → wait `retry_after` for that chat only; 5xx and time-outs → retry with backoff;
 * 403 → the user blocked the bot: record it and drop what is queued for them;
 * a row is claimed (status ``sending``) before the call; a claim older than the lease is taken
   over, so a process killed mid-send loses nothing (the message may then arrive twice, which is
-  the one case Telegram itself cannot tell apart).
+  the one case Telegram itself cannot tell apart). Claims skip rows another transaction has locked
+  (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so no row is ever claimed twice at once.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, true, update
 
 from bot import metrics
+from bot.leadership import LEADERSHIP_CHECK_SECONDS, Leadership
 from bot.outbox import RENDER
 from bot.tasks import finish_within
 from bot.telegram import (
@@ -95,8 +98,9 @@ class Dispatcher:
                  clock: Callable[[], datetime], limits: Limits = Limits(),
                  uploads: Callable[[str], bytes | None] | None = None,
                  render: Callable[[dict], Awaitable[Upload]] | None = None,
-                 on_wiped: Callable[[], None] = lambda: None) -> None:
+                 on_wiped: Callable[[], None] = lambda: None, role: Leadership | None = None) -> None:
         self.db = db
+        self.role = role  # None: this dispatcher always sends (one process, tests)
         self.on_wiped = on_wiped
         self.uploads = uploads  # bytes of a cleaned whistleblower file by name (see bot.files)
         self.render = render  # a chart or report file made from its spec (see bot.reports.render)
@@ -157,6 +161,8 @@ class Dispatcher:
         """Start every send that may go now; returns seconds until the next one may."""
         if self._stopping:
             return 5.0
+        if self.role is not None and not self.role.holds:
+            return float(LEADERSHIP_CHECK_SECONDS)  # taking the role wakes us
         now = self.clock()
         loop_now = asyncio.get_running_loop().time()
         stale = now - self.limits.lease
@@ -204,13 +210,15 @@ class Dispatcher:
 
     async def _claim(self, row_ids: list[int], now: datetime, stale: datetime) -> list[tuple[int, str, dict]]:
         """Claim the rows in one transaction; returns those this process got, with their calls."""
+        claimable = select(OutboxMessage.id).where(
+            OutboxMessage.id.in_(row_ids),
+            or_(OutboxMessage.status == "pending", (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale)),
+        ).with_for_update(skip_locked=True)
+        fence = self.role.fence() if self.role is not None else true()
         async with self.db.write() as session, session.begin():
             result = await session.execute(
-                update(OutboxMessage).where(
-                    OutboxMessage.id.in_(row_ids),
-                    or_(OutboxMessage.status == "pending",
-                        (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale)),
-                ).values(status="sending", claimed_at=now)
+                update(OutboxMessage).where(OutboxMessage.id.in_(claimable.scalar_subquery()), fence)
+                .values(status="sending", claimed_at=now)
                 .returning(OutboxMessage.id, OutboxMessage.method, OutboxMessage.payload)
             )
             return sorted((row_id, method, dict(payload)) for row_id, method, payload in result.all())

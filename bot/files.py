@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.leadership import Leadership
 from bot.outbox import rows_for
 from bot.telegram import BadRequest, NetworkError, TelegramApi
 from handlers.casework.cards import file_label
@@ -118,8 +119,10 @@ def _claimed(attachment: Attachment, t: Texts) -> str:
 
 
 class FileFetcher:
-    def __init__(self, db: Database, client: TelegramApi, files_dir: Path, vault: Vault | None = None) -> None:
+    def __init__(self, db: Database, client: TelegramApi, files_dir: Path, vault: Vault | None = None,
+                 role: Leadership | None = None) -> None:
         self.db = db
+        self.role = role  # with several processes, only the sender fetches: each file once
         self.client = client
         self.files_dir = files_dir
         self.vault = vault
@@ -131,8 +134,9 @@ class FileFetcher:
     async def run(self) -> None:
         while True:
             try:
-                await self.fetch_pending()
-                await self.clean_anonymous()
+                if self.role is None or self.role.holds:
+                    await self.fetch_pending()
+                    await self.clean_anonymous()
             except Exception:
                 log.exception("fetching attachments failed")
             try:

@@ -2,8 +2,8 @@
 
 Each run is one transaction that claims its reminder rows and writes its messages to the outbox,
 so a doubled, late or concurrent run sends nothing twice. With PostgreSQL and several processes,
-the one holding an advisory lock runs the jobs (another takes over when it dies); SQLite means one
-process. `aduan jobs run NAME --at ISO-8601` runs one job as of any instant, for operators and tests.
+the one holding the scheduler role (bot.leadership) runs the jobs; SQLite means one process.
+`aduan jobs run NAME --at ISO-8601` runs one job as of any instant, for operators and tests.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import metrics
+from bot.leadership import LEADERSHIP_CHECK_SECONDS, Leadership
 from bot.outbox import rows_for
 from bot.retention import HOUR as RETENTION_HOUR
 from bot.retention import MINUTE as RETENTION_MINUTE
@@ -33,9 +32,6 @@ from storage.repo import Repository
 
 log = logging.getLogger(__name__)
 
-_LOCK_NAMESPACE = 0x4B4B  # as the processor's chat locks
-_LEADER_KEY = 0x5343  # "SC": the scheduler
-LEADERSHIP_CHECK_SECONDS = 10  # a new leader within this long of the last one's death
 
 
 @dataclass(frozen=True)
@@ -76,58 +72,12 @@ async def run_job(name: str, db: Database, config: HandlerConfig, tz: ZoneInfo, 
     return len(rows)
 
 
-class Leadership:
-    """Whether this process runs the jobs: always on SQLite; on PostgreSQL, while it holds a
-    session advisory lock on a connection of its own (released when the process dies)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._connection: AsyncConnection | None = None
-
-    async def held(self) -> bool:
-        if not self.db.is_postgres:
-            return True
-        if self._connection is not None:
-            try:
-                await self._connection.execute(text("SELECT 1"))
-                return True
-            except Exception:  # the connection (and with it the lock) is gone
-                log.warning("lost the scheduler lock's connection; trying again")
-                self._connection = None
-                metrics.SCHEDULER_LEADER.set(0)
-        connection = await self.db.engine.connect()
-        try:
-            got = await connection.scalar(text("SELECT pg_try_advisory_lock(:ns, :key)"), {"ns": _LOCK_NAMESPACE, "key": _LEADER_KEY})
-            await connection.commit()
-        except Exception:
-            await connection.close()
-            raise
-        if got:
-            self._connection = connection
-            metrics.SCHEDULER_LEADER.set(1)
-            log.info("this process runs the scheduled jobs")
-            return True
-        metrics.SCHEDULER_LEADER.set(0)
-        await connection.close()
-        return False
-
-    async def release(self) -> None:
-        metrics.SCHEDULER_LEADER.set(0)
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            try:  # a pooled connection outlives close(): unlock explicitly
-                await connection.scalar(text("SELECT pg_advisory_unlock(:ns, :key)"), {"ns": _LOCK_NAMESPACE, "key": _LEADER_KEY})
-                await connection.commit()
-            finally:
-                await connection.close()
-
-
 class Scheduler:
     def __init__(self, db: Database, config: HandlerConfig, tz: ZoneInfo, digest_hour: int,
                  clock: Callable[[], datetime], on_queued: Callable[[], None],
                  retention: Callable[[datetime], Awaitable[object]] | None = None) -> None:
         self.db, self.config, self.tz, self.clock, self.on_queued = db, config, tz, clock, on_queued
-        self.leadership = Leadership(db)
+        self.leadership = Leadership(db, "scheduler", metrics.SCHEDULER_LEADER)
         self.scheduler = AsyncIOScheduler(timezone=tz)
         for name in JOBS:
             metrics.JOB_MESSAGES.labels(name)  # shown at 0 before the job first queues anything

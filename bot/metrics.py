@@ -37,6 +37,9 @@ JOB_MESSAGES = Counter(
     "and auto-close notices)", ["job"], registry=REGISTRY)  # fmt: skip
 SCHEDULER_LEADER = Gauge(
     "aduan_scheduler_leader", "1 while this process runs the scheduled jobs (always, on SQLite)", registry=REGISTRY)
+SENDER_LEADER = Gauge(
+    "aduan_sender_leader", "1 while this process sends the outbox and fetches attachments (always, on SQLite)",
+    registry=REGISTRY)  # fmt: skip
 
 INBOX_PENDING = Gauge("aduan_inbox_pending", "Updates stored and not processed yet", registry=REGISTRY)
 OUTBOX_BACKLOG = Gauge("aduan_outbox_backlog", "Outbox rows not sent yet (pending or being sent)", registry=REGISTRY)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
+from bot.leadership import LOCK_NAMESPACE
 from bot.outbox import rows_for, supersede
 from bot.tasks import finish_within
 from bot.telegram import TelegramApi
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 CALENDAR_REFRESH_SECONDS = 300  # days off declared with `aduan calendar` apply within this time
-_LOCK_NAMESPACE = 0x4B4B  # "KK": keeps our advisory locks apart from anyone else's
+BUSY_RETRY_SECONDS = 0.1  # another process has the chat: try its lock again this soon
+BUSY_RETRIES = 100  # then leave it to the periodic sweep (run's timeout)
 
 
 class Processor:
@@ -88,9 +90,17 @@ class Processor:
                     self._chats[chat_id] = asyncio.create_task(self._drain_chat(chat_id))
 
     async def _drain_chat(self, chat_id: int) -> None:
+        busy = 0
         try:
-            while not self._stopping and await self._process_next(chat_id):
-                pass
+            while not self._stopping:
+                outcome = await self._process_next(chat_id)
+                if outcome is None and busy < BUSY_RETRIES:
+                    # Another process is on this chat. It may have looked for the chat's next
+                    # update just before ours was stored, so we try again rather than leave it.
+                    busy += 1
+                    await asyncio.sleep(BUSY_RETRY_SECONDS)
+                elif not outcome:
+                    break
         except Exception:
             log.exception("processing chat failed; will retry")
         finally:
@@ -103,14 +113,15 @@ class Processor:
         self._wake.set()
         await finish_within(self._chats.values(), timeout)  # one cut off stays pending
 
-    async def _process_next(self, chat_id: int) -> bool:
-        """Process the oldest pending update of the chat; False when there is none (or it must wait)."""
+    async def _process_next(self, chat_id: int) -> bool | None:
+        """Process the oldest pending update of the chat; False when there is none (or it must
+        wait), None when another process holds the chat."""
         async with self.db.write() as session, session.begin():
             if self.postgres:
                 locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:ns, :chat)"),
-                                              {"ns": _LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF})
+                                              {"ns": LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF})
                 if not locked:
-                    return False  # another process has this chat; it will drain it
+                    return None
             row = await session.scalar(
                 select(InboxUpdate).where(InboxUpdate.chat_id == chat_id, InboxUpdate.status == "pending")
                 .order_by(InboxUpdate.update_id).limit(1)

@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
+
+from storage.models import AnonFile, Attachment, OutboxMessage
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -83,7 +86,27 @@ async def checkpoint_truncate(engine: AsyncEngine) -> None:
         await cursor.close()
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+# PostgreSQL NOTIFY channel: a transaction that queues work for the sender (outbox rows, files to
+# fetch) announces it, and the process holding the sender role (bot.leadership) wakes at its
+# commit instead of at its next tick, whichever process (or `aduan` command) queued it.
+WORK_CHANNEL = "aduan_work"
+_SENDER_WORK = (OutboxMessage, Attachment, AnonFile)
+
+
+class AnnouncingSession(Session):
+    """PostgreSQL write sessions: NOTIFY WORK_CHANNEL in a flush that adds sender work (delivered
+    at commit, once per transaction however many rows)."""
+
+
+@event.listens_for(AnnouncingSession, "after_flush")
+def _announce_work(session: Session, _context: object) -> None:
+    if any(isinstance(added, _SENDER_WORK) for added in session.new):  # still the flush's rows here
+        session.connection().exec_driver_sql(f"NOTIFY {WORK_CHANNEL}")
+
+
+def session_factory(engine: AsyncEngine, announce: bool = False) -> async_sessionmaker[AsyncSession]:
+    if announce:
+        return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AnnouncingSession)
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
@@ -97,7 +120,7 @@ class Database:
         self.url = url
         self.engine = create_engine(url, synchronous=synchronous)
         self.reader_engine = create_engine(url, reader=True) if url.startswith("sqlite") else self.engine
-        self.write = session_factory(self.engine)
+        self.write = session_factory(self.engine, announce=self.engine.dialect.name == "postgresql")
         self.read = session_factory(self.reader_engine)
 
     @property

@@ -45,9 +45,9 @@ from cases.figures import (
     CaseRow,
     Cell,
     DayCount,
-    Finding,
-    Figures,
     Decided,
+    Figures,
+    Finding,
     Load,
     LowRating,
     OpenRow,
@@ -56,14 +56,14 @@ from cases.figures import (
     Rated,
     Received,
     Scope,
-    Tallies,
     Taken,
+    Tallies,
     buckets,
     compute,
 )
 from cases.model import OPEN_STATUSES, Status
-from cases.workflow import Policy
 from cases.reminders import ADMINS, HEAD, OFFICERS, Kind
+from cases.workflow import Policy
 from storage.models import Agency, AuditEntry, Complaint, Reminder
 
 DECISIONS = ("verify_and_route", "reject", "mark_duplicate", "not_ours", "respond", "reopen")

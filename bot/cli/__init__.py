@@ -74,7 +74,6 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(settings, getattr(args, "database", None))
     from bot import logs
     from bot.app import serve
-
     from bot.telegram import InvalidToken
 
     logs.configure(settings.log_level, [settings.token])

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
 from storage.models import Base
 
 target_metadata = Base.metadata
+# Several processes starting at once against one PostgreSQL database migrate one at a time: the
+# others wait for this lock, then find the schema at head (apart from bot.leadership's role keys).
+MIGRATION_LOCK = (0x4B52, 0x4D47)  # "KR", "MG"
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +25,8 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": MIGRATION_LOCK[0], "key": MIGRATION_LOCK[1]})
         context.run_migrations()
 
 

@@ -5,7 +5,6 @@ each one doubled, cases at every stage — who gets what, when, and nothing twic
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -15,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import Leadership, run_job
+from bot.jobs import run_job
 from cases import workflow
 from cases.calendar import WorkCalendar
 from handlers.core.context import HandlerConfig
@@ -207,60 +206,6 @@ def test_concurrent_sweeps_send_once(database_url: str) -> None:
 
     queued, rows = asyncio.run(race())
     assert queued[:2] == [0, 0] and queued[2] == rows > 0, "exactly one of the concurrent sweeps sent"
-
-
-def test_one_process_leads_on_postgresql(database_url: str) -> None:
-    async def leaders() -> list[bool]:
-        dbs = [Database(database_url) for _ in range(2)]
-        first, second = Leadership(dbs[0]), Leadership(dbs[1])
-        try:
-            held = [await first.held(), await second.held(), await first.held()]
-            await first.release()  # the leader stops: the other takes over on its next try
-            held.append(await second.held())
-            return held
-        finally:
-            await first.release()
-            await second.release()
-            for db in dbs:
-                await db.dispose()
-
-    held = asyncio.run(leaders())
-    if database_url.startswith("sqlite"):
-        assert held == [True, True, True, True], "SQLite means one process, always the leader"
-    else:
-        assert held == [True, False, True, True]
-
-
-def test_when_the_leader_dies_another_process_takes_the_lead(database_url: str) -> None:
-    """A killed process's connection goes, and its session lock with it; the next check of another
-    process (every LEADERSHIP_CHECK_SECONDS) takes the lead."""
-    from sqlalchemy import text
-
-    async def failover() -> list[bool]:
-        dbs = [Database(database_url) for _ in range(3)]
-        leaders = [Leadership(db) for db in dbs[:2]]
-        try:
-            held = [await leaders[0].held(), await leaders[1].held()]
-            if dbs[0].is_postgres:
-                assert leaders[0]._connection is not None
-                pid = await leaders[0]._connection.scalar(text("SELECT pg_backend_pid()"))
-                async with dbs[2].engine.connect() as killer:  # as kill -9 would: the backend is gone
-                    await killer.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-                    await killer.commit()
-            held += [await leaders[1].held(), await leaders[0].held()]
-            return held
-        finally:
-            for leader in leaders:
-                with contextlib.suppress(Exception):
-                    await leader.release()
-            for db in dbs:
-                await db.dispose()
-
-    held = asyncio.run(failover())
-    if database_url.startswith("sqlite"):
-        assert held == [True, True, True, True], "SQLite means one process, always the leader"
-    else:
-        assert held == [True, False, True, False], "the survivor leads; the dead one's lock is gone"
 
 
 def test_a_process_on_postgresql_checks_for_the_lead_well_within_30_seconds(database_url: str) -> None:
