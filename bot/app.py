@@ -242,6 +242,8 @@ def webhook_secret(settings: Settings) -> str:
         secret, origin = settings.webhook_secret.get_secret_value(), "WEBHOOK_SECRET"
     else:
         secret, origin = secrets.token_urlsafe(32), "generated"
+        if not settings.is_sqlite:  # each process would register its own, refusing the others' deliveries
+            log.warning("WEBHOOK_SECRET is not set: several processes behind one webhook need the same one")
     logs.redact_also(secret)
     log.info("webhook secret: set (%s)", origin)
     return secret

@@ -80,6 +80,9 @@ class Limits:
     per_bot: float = 30.0
     per_chat: float = 1.0
     chat_burst: float = 3.0
+    # A small bot-wide burst: with 30 saved up on top of 30/s, a second could see 60 sends, and
+    # calls go out (and reach Telegram) a little later than their token is taken.
+    bot_burst: float = 5.0
     per_group: float = 20 / 60
     # Longer than a send can take (HTTP timeouts are 15 s), so a live sender never loses its claim.
     lease: timedelta = timedelta(seconds=30)
@@ -107,8 +110,10 @@ class Dispatcher:
         self.client = client
         self.clock = clock
         self.limits = limits
-        self.bot_bucket = Bucket(limits.per_bot, limits.per_bot)
+        self.bot_bucket = Bucket(limits.per_bot, limits.bot_burst)
         self._state = _State()
+        self._sending = False  # whether the last tick could send (held the role)
+        self._empty_since = 0.0  # the buckets count as empty at this loop time (see _start_sending)
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -154,17 +159,28 @@ class Dispatcher:
         bucket = self._state.chats.get(chat_id)
         if bucket is None:
             rate = self.limits.per_chat if chat_id > 0 else self.limits.per_group
-            bucket = self._state.chats[chat_id] = Bucket(rate, self.limits.chat_burst)
+            bucket = self._state.chats[chat_id] = Bucket(rate, self.limits.chat_burst, tokens=0.0, stamp=self._empty_since)
         return bucket
+
+    def _start_sending(self, now: float) -> None:
+        """Sending starts (this process took the role, or just started): Telegram still counts
+        what a process before us sent moments ago, so every bucket starts empty and fills at its
+        rate — a burst only once a predecessor's could no longer matter."""
+        self._sending, self._empty_since = True, now
+        self.bot_bucket = Bucket(self.limits.per_bot, self.limits.bot_burst, tokens=0.0, stamp=now)
+        self._state.chats.clear()
 
     async def tick(self) -> float:
         """Start every send that may go now; returns seconds until the next one may."""
         if self._stopping:
             return 5.0
         if self.role is not None and not self.role.holds:
+            self._sending = False
             return float(LEADERSHIP_CHECK_SECONDS)  # taking the role wakes us
         now = self.clock()
         loop_now = asyncio.get_running_loop().time()
+        if not self._sending:
+            self._start_sending(loop_now)
         stale = now - self.limits.lease
         async with self.db.read() as session:
             rows = (await session.execute(
@@ -175,7 +191,13 @@ class Dispatcher:
         next_in = 5.0
         seen: set[tuple[int, bool]] = set()
         chosen: dict[int, tuple[int, tuple[int, bool]]] = {}  # row id -> (chat, lane)
+        # No more than can start now: a token is taken when the call goes out, not while it
+        # queues for a slot (queued calls would go out together with the next tick's, in a burst
+        # Telegram counts). A finished send wakes the next tick.
+        free = self.limits.concurrency - len(self._tasks)
         for row_id, chat_id, method, status, not_before, claimed_at in rows:
+            if len(chosen) >= free:
+                break
             # Only the oldest row of a chat may go: order within a chat. Callback answers form a
             # lane of their own so a queue of messages never leaves a button spinning.
             lane = (chat_id, method == "answerCallbackQuery")

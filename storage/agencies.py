@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Agency
@@ -19,6 +19,9 @@ async def seed_if_empty(sessions: async_sessionmaker[AsyncSession], path: Path =
     """Load the shipped directory into an empty database, through the same checks and upsert
     as `aduan opd import`."""
     async with sessions() as session, session.begin():
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            # Processes starting together seed once: the others wait here, then find the rows.
+            await session.execute(text("LOCK TABLE agencies IN SHARE ROW EXCLUSIVE MODE"))
         if await session.scalar(select(func.count()).select_from(Agency)):
             return 0
         rows, problems = validate_csv(path)
