@@ -5,7 +5,11 @@ machine, with the same users and message count — a bare python-telegram-bot ec
 baseline. Prints updates/s, per-update latency percentiles (from a user's message to the bot's
 first answer) and the bot process's peak memory, and the ratios ours/baseline.
 
-    .venv/bin/python -m bench.form_throughput [--citizens 40] [--database URL]
+    .venv/bin/python -m bench.form_throughput [--citizens 40] [--database URL] [--modes polling webhook webhook-x3]
+
+`--modes`: how updates reach our bot — long polling (the default), a webhook to one process, or a
+webhook to three processes behind a round-robin proxy (PostgreSQL only; tests/e2e/proxy.py plays
+nginx). Each is run in turn, against the same baseline.
 
 Telegram's own limits (30 messages/s per bot, 1/s per chat) are lifted for the measurement so it
 shows what the engine can do; with them on, Telegram's limits are the ceiling by design.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.chat import typed_answers  # noqa: E402
+from tests.e2e.proxy import RoundRobinProxy  # noqa: E402
 from tests.emulator import BotApiEmulator  # noqa: E402
 
 TOKEN = "123456789:TEST-benchmark-token"
@@ -54,16 +60,18 @@ class Result:
 
 
 class MemoryWatch(threading.Thread):
-    def __init__(self, pid: int) -> None:
+    """Peak RSS of the processes together (one bot, or all of a several-process deployment)."""
+
+    def __init__(self, *pids: int) -> None:
         super().__init__(daemon=True)
-        self.process = psutil.Process(pid)
+        self.processes = [psutil.Process(pid) for pid in pids]
         self.peak = 0
         self.running = True
 
     def run(self) -> None:
         while self.running:
             try:
-                self.peak = max(self.peak, self.process.memory_info().rss)
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in self.processes))
             except psutil.Error:
                 return
             time.sleep(0.02)
@@ -134,7 +142,11 @@ def drive(emulator: BotApiEmulator, messages_for: list[list[str]], press_submit:
     return time.monotonic() - began, latencies
 
 
-def run_ours(citizens: int, database: str | None, workdir: Path, synchronous: str = "FULL") -> Result:
+MODES = {"polling": (False, 1), "webhook": (True, 1), "webhook-x3": (True, 3)}
+
+
+def run_ours(citizens: int, database: str | None, workdir: Path, synchronous: str = "FULL", mode: str = "polling") -> Result:
+    webhook, count = MODES[mode]
     workdir.mkdir(parents=True, exist_ok=True)
     emulator = BotApiEmulator(token=TOKEN, bot_username="bench_bot", rate_limit=None)
     emulator.start()
@@ -143,17 +155,33 @@ def run_ours(citizens: int, database: str | None, workdir: Path, synchronous: st
            "FILES_DIR": str(workdir / "files"), "LOG_LEVEL": "WARNING", "POLLING_TIMEOUT_SECONDS": "1",
            "SEND_RATE_PER_SECOND": "100000", "SEND_RATE_PER_CHAT": "100000", "FLOOD_MAX_MESSAGES": "1000",
            "SQLITE_SYNCHRONOUS": synchronous}
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=(workdir / "ours.log").open("w"))
+    ports = [free_port() for _ in range(count)] if webhook else []
+    proxy = RoundRobinProxy([f"http://127.0.0.1:{port}" for port in ports]).start() if count > 1 else None
+    if webhook:
+        emulator.webhook_delivery.target = proxy.url if proxy else f"http://127.0.0.1:{ports[0]}"
+        env |= {"WEBHOOK_URL": "https://bench.example.go.id/telegram/update", "WEBHOOK_SECRET": "bench-secret-0123456789"}
+    processes = []
     try:
-        _wait_polling(emulator, process)
-        watch = MemoryWatch(process.pid)
+        for index in range(count):
+            extra = {"WEBHOOK_PORT": str(ports[index])} if webhook else {}
+            processes.append(subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env | extra, stdout=subprocess.DEVNULL,
+                                              stderr=(workdir / f"ours{index}.log").open("w")))  # fmt: skip
+            if index == 0 and count > 1:  # the first migrates and seeds; the rest start beside a ready database
+                _wait_started(emulator, processes, webhook)
+        _wait_started(emulator, processes, webhook)
+        watch = MemoryWatch(*(process.pid for process in processes))
         watch.start()
         seconds, latencies = drive(emulator, [typed_answers(n) for n in range(citizens)], press_submit=True)
         watch.running = False
         name = "kanal-aduan" if synchronous == "FULL" or database else f"kanal-aduan ({synchronous})"
+        if mode != "polling":
+            name += f" {mode}"
         return Result(name, len(latencies), seconds, latencies, watch.peak)
     finally:
-        _stop(process)
+        for process in processes:
+            _stop(process)
+        if proxy is not None:
+            proxy.stop()
         emulator.stop()
 
 
@@ -185,12 +213,55 @@ def _stop(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
         process.wait()
 
 
+def _wait_started(emulator: BotApiEmulator, processes: list[subprocess.Popen], webhook: bool) -> None:  # type: ignore[type-arg]
+    """Until every process polls, or has registered the webhook."""
+    if not webhook:
+        _wait_polling(emulator, processes[0])
+        return
+    deadline = time.monotonic() + 90
+    while len([c for c in emulator.calls_of("setWebhook") if c.ok]) < len(processes):
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            raise RuntimeError("bot did not register its webhook")
+        time.sleep(0.05)
+    time.sleep(1.0)  # the sender role taken, the scheduler's start-up sweep done
+
+
 def _wait_polling(emulator: BotApiEmulator, process: subprocess.Popen) -> None:  # type: ignore[type-arg]
     deadline = time.monotonic() + 60
     while not emulator.calls_of("getUpdates"):
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("bot did not start polling")
         time.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fresh(database: str | None, mode: str) -> str | None:
+    """A new, empty PostgreSQL database per run (so each mode starts alike); SQLite: a new file."""
+    if not database or not database.startswith("postgresql"):
+        return database
+    import asyncio
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database)
+    name = f"{url.database}_{mode.replace('-', '_')}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database=url.database)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def report(ours: Result, base: Result) -> str:
@@ -211,16 +282,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--citizens", type=int, default=40)
     parser.add_argument("--database", help="DATABASE_URL for our bot (default: SQLite in a temp dir)")
+    parser.add_argument("--modes", nargs="+", choices=tuple(MODES), default=["polling"],
+                        help="how updates reach our bot; webhook-x3 needs --database (PostgreSQL)")
     parser.add_argument("--durability", action="store_true",
                         help="SQLite: also run ours with SQLITE_SYNCHRONOUS=NORMAL, to show what FULL costs")
     args = parser.parse_args()
+    if "webhook-x3" in args.modes and not (args.database or "").startswith("postgresql"):
+        parser.error("webhook-x3 (several processes) needs --database postgresql://...")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         base = run_echo(args.citizens, workdir)
-        ours = run_ours(args.citizens, args.database, workdir / "full")
+        runs = [run_ours(args.citizens, fresh(args.database, mode), workdir / mode, mode=mode) for mode in args.modes]
+        ours = runs[0]
         normal = run_ours(args.citizens, None, workdir / "normal", "NORMAL") if args.durability and not args.database else None
     print(f"{args.citizens} citizens, {ours.updates // args.citizens} updates each, {os.cpu_count()} CPUs")
-    print(report(ours, base))
+    for run in runs:
+        print(report(run, base))
+    for run in runs[1:]:
+        print(f"{run.name} / {ours.name}: throughput {run.rate / ours.rate:.2f}, p50 {run.percentile(0.5) / ours.percentile(0.5):.2f}, "
+              f"p99 {run.percentile(0.99) / ours.percentile(0.99):.2f}, peak memory {run.peak_rss / ours.peak_rss:.2f}")
     if normal is not None:
         print(report(normal, base))
         print(f"SQLITE_SYNCHRONOUS=FULL / NORMAL: throughput {ours.rate / normal.rate:.2f}, "

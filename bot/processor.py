@@ -61,6 +61,7 @@ class Processor:
         self.postgres = db.is_postgres
         self._wake = asyncio.Event()
         self._chats: dict[int, asyncio.Task[None]] = {}
+        self._recheck: set[int] = set()  # chats with a task and a newer update than it may have seen
         self.flood = FloodGate(config.flood_max_messages, config.flood_window)
         self._stopping = False
 
@@ -86,25 +87,31 @@ class Processor:
                 .order_by(func.min(InboxUpdate.update_id))
             )
             for chat_id in chats:
-                if chat_id not in self._chats and not self._stopping:
+                if chat_id in self._chats:
+                    # Its task may be in its last look for a next update, begun before this one
+                    # was stored: it looks again instead of ending (else this waits for the sweep).
+                    self._recheck.add(chat_id)
+                elif not self._stopping:
                     self._chats[chat_id] = asyncio.create_task(self._drain_chat(chat_id))
 
     async def _drain_chat(self, chat_id: int) -> None:
         busy = 0
         try:
             while not self._stopping:
+                self._recheck.discard(chat_id)
                 outcome = await self._process_next(chat_id)
                 if outcome is None and busy < BUSY_RETRIES:
                     # Another process is on this chat. It may have looked for the chat's next
                     # update just before ours was stored, so we try again rather than leave it.
                     busy += 1
                     await asyncio.sleep(BUSY_RETRY_SECONDS)
-                elif not outcome:
+                elif not outcome and chat_id not in self._recheck:
                     break
         except Exception:
             log.exception("processing chat failed; will retry")
         finally:
             self._chats.pop(chat_id, None)
+            self._recheck.discard(chat_id)
 
     async def drain(self, timeout: float) -> None:
         """Stop taking updates; the one each chat has in hand is finished (committed), the rest stay

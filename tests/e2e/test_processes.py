@@ -18,9 +18,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.dispatcher import Limits
+from tests.e2e.chat import Chat
 from tests.e2e.conftest import ADMIN_ID, assert_clean_log
 from tests.e2e.harness import BotProcess, query, wait_until
 from tests.e2e.proxy import RoundRobinProxy
+from tests.e2e.test_citizen_flow import file_complaint, jpeg
 from tests.e2e.test_webhook import PUBLIC_URL, free_port
 from tests.emulator import BotApiEmulator
 
@@ -168,3 +170,24 @@ def test_the_roles_pass_on_within_seconds_when_their_holder_dies(emulator, clust
     citizen.send("/bantuan")
     wait_until(lambda: any(c.ok and c.params.get("chat_id") == citizen.id for c in emulator.calls_of("sendMessage")),
                timeout=30, message="the last process to answer")  # fmt: skip
+
+
+def test_each_attachment_is_fetched_once_whichever_process_took_the_report(emulator, cluster, database_url):
+    """Only the sender fetches: while its download is slow, the other processes — woken by other
+    citizens' updates and by the submission's NOTIFY — leave the file alone."""
+    citizen = emulator.user(first_name="Siti", language_code="id")
+    chat = Chat(citizen, timeout=60)
+    chat.say("/start")
+    chat.expect("Kanal Aduan")
+    emulator.delay_next("getFile", 3.0)  # the download after submission is slow
+    file_complaint(chat, jpeg())
+    others = [emulator.user(first_name=f"Lain{i}", language_code="id") for i in range(3)]
+    for other in others:  # round robin: every process processes one, and wakes
+        other.send("/bantuan")
+    wait_until(lambda: query(database_url, "SELECT fetch_status FROM attachments") == [("stored",)], timeout=60,
+               message="the attachment stored")  # fmt: skip
+    (file_id,) = query(database_url, "SELECT file_id FROM attachments")[0]
+    fetches = [c for c in emulator.calls_of("getFile") if c.params.get("file_id") == file_id]
+    assert len(fetches) == 1, f"fetched {len(fetches)} times"
+    served = {upstream for upstream, status in cluster.proxy.served if status == 200}
+    assert len(served) == 3
