@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import re
 import time
-from datetime import datetime, timezone
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
