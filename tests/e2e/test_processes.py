@@ -58,8 +58,15 @@ class Cluster:
     proxy: RoundRobinProxy
 
     def holder(self, role: str, among: list[Node] | None = None) -> Node:
-        (node,) = [node for node in among or self.nodes if node.metric(f"aduan_{role}_leader") == 1]
-        return node
+        """The one process holding `role` (waited for: it may be passing on, after a kill)."""
+        found: list[Node] = []
+
+        def one() -> bool:
+            found[:] = [node for node in among or self.nodes if node.metric(f"aduan_{role}_leader") == 1]
+            return len(found) == 1
+
+        wait_until(one, timeout=30, interval=0.2, message=f"one process to hold the {role} role")
+        return found[0]
 
 
 @pytest.fixture
