@@ -203,6 +203,26 @@ def run_echo(citizens: int, workdir: Path) -> Result:
         emulator.stop()
 
 
+def run_ptb_form(citizens: int, workdir: Path) -> Result:
+    """The same form and button, as a PTB user would write it (bench/ptb_form_bot.py)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    emulator = BotApiEmulator(token=TOKEN, bot_username="ptb_form_bot", rate_limit=None)
+    emulator.start()
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": emulator.base_url}
+    process = subprocess.Popen([sys.executable, str(Path(__file__).parent / "ptb_form_bot.py"), str(workdir / "ptb_form.pickle")],
+                               cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=(workdir / "ptb_form.log").open("w"))  # fmt: skip
+    try:
+        _wait_polling(emulator, process)
+        watch = MemoryWatch(process.pid)
+        watch.start()
+        seconds, latencies = drive(emulator, [typed_answers(n) for n in range(citizens)], press_submit=True)
+        watch.running = False
+        return Result("ptb-form (baseline 2)", len(latencies), seconds, latencies, watch.peak)
+    finally:
+        _stop(process)
+        emulator.stop()
+
+
 def _stop(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
     process.terminate()
     try:
@@ -284,6 +304,8 @@ def main() -> None:
     parser.add_argument("--database", help="DATABASE_URL for our bot (default: SQLite in a temp dir)")
     parser.add_argument("--modes", nargs="+", choices=tuple(MODES), default=["polling"],
                         help="how updates reach our bot; webhook-x3 needs --database (PostgreSQL)")
+    parser.add_argument("--ptb-form", action="store_true",
+                        help="also the second baseline: the form as a PTB ConversationHandler with PicklePersistence")
     parser.add_argument("--durability", action="store_true",
                         help="SQLite: also run ours with SQLITE_SYNCHRONOUS=NORMAL, to show what FULL costs")
     args = parser.parse_args()
@@ -292,12 +314,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         base = run_echo(args.citizens, workdir)
+        form = run_ptb_form(args.citizens, workdir / "ptb-form") if args.ptb_form else None
         runs = [run_ours(args.citizens, fresh(args.database, mode), workdir / mode, mode=mode) for mode in args.modes]
         ours = runs[0]
         normal = run_ours(args.citizens, None, workdir / "normal", "NORMAL") if args.durability and not args.database else None
     print(f"{args.citizens} citizens, {ours.updates // args.citizens} updates each, {os.cpu_count()} CPUs")
     for run in runs:
         print(report(run, base))
+        if form is not None:
+            print(report(run, form))
     for run in runs[1:]:
         print(f"{run.name} / {ours.name}: throughput {run.rate / ours.rate:.2f}, p50 {run.percentile(0.5) / ours.percentile(0.5):.2f}, "
               f"p99 {run.percentile(0.99) / ours.percentile(0.99):.2f}, peak memory {run.peak_rss / ours.peak_rss:.2f}")
