@@ -25,18 +25,25 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": MIGRATION_LOCK[0], "key": MIGRATION_LOCK[1]})
         context.run_migrations()
 
 
 async def _run_async() -> None:
     engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "")
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-        await connection.commit()
-    await engine.dispose()
-
+    lock = {"ns": MIGRATION_LOCK[0], "key": MIGRATION_LOCK[1]}
+    try:
+        async with engine.connect() as connection:
+            postgres = connection.dialect.name == "postgresql"
+            if postgres:  # held by the session, across whatever transactions Alembic opens and commits
+                await connection.execute(text("SELECT pg_advisory_lock(:ns, :key)"), lock)
+                await connection.commit()
+            await connection.run_sync(_run)
+            await connection.commit()
+            if postgres:
+                await connection.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), lock)
+                await connection.commit()
+    finally:  # closes the session, and with it a lock a failed migration left held
+        await engine.dispose()
 
 if context.is_offline_mode():
     context.configure(url=context.config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata)
