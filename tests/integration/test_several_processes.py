@@ -218,6 +218,8 @@ def test_processes_starting_together_migrate_one_at_a_time(tmp_path: Path) -> No
     migrates, the others wait for it and find the schema at head; none fails. (Processes, not
     threads: Alembic's context is global to a process.)"""
     with fresh_database(tmp_path) as url:
+        if url.startswith("sqlite"):
+            pytest.skip("SQLite means one process; several processes starting together need PostgreSQL")
         script = f"from storage.db import upgrade; upgrade({url!r})"
         starts = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                   for _ in range(3)]  # fmt: skip
