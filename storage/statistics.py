@@ -253,21 +253,44 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
 
     anonymous = c.anonymous.is_(True)
 
+    # An exported snapshot can be imported only while the exporting transaction is open: the
+    # exporting lane, done first, waits until the others have taken it.
+    importers = [0]  # lanes still to import it (set below)
+    all_imported = asyncio.Event()
+
+    def imported() -> None:
+        importers[0] -= 1
+        if importers[0] == 0:
+            all_imported.set()
+
     async def lane(work: Callable[[Rows, _Dialect], Awaitable[dict[str, Any]]], exports: bool) -> dict[str, Any]:
         async with sessions() as session:
-            if session.bind.dialect.name == "postgresql" and not session.in_transaction():
+            shares = session.bind.dialect.name == "postgresql" and not session.in_transaction()
+            if shares:
                 connection = await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
                 if exports:
-                    snapshot.set_result((await connection.exec_driver_sql("SELECT pg_export_snapshot()")).scalar_one())
+                    try:
+                        snapshot.set_result((await connection.exec_driver_sql("SELECT pg_export_snapshot()")).scalar_one())
+                    except BaseException as exc:
+                        snapshot.set_exception(exc)  # the others stop waiting for it
+                        raise
                 else:
-                    await connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{await snapshot}'")
+                    try:
+                        await connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{await snapshot}'")
+                    finally:
+                        imported()
             else:
                 connection = await session.connection()
+                if not exports:
+                    imported()
 
             async def rows(query: Any) -> list[Any]:
                 return list((await connection.execute(query)).all())
 
-            return await work(rows, _Dialect(connection.dialect.name, tz, today))
+            counted = await work(rows, _Dialect(connection.dialect.name, tz, today))
+            if shares and exports:
+                await all_imported.wait()
+            return counted
 
     async def intake(rows: Rows, sql: _Dialect) -> dict[str, Any]:
         """Received, the period's decisions, the open cases."""
@@ -357,6 +380,7 @@ async def tallies(sessions: Sessions, period: Period, scope: Scope, calendar: Wo
         taken = await _taken(rows, sql, cases, within, calendar, today, period)
         return {"taken": taken, "load": load}
 
+    importers[0] = 2
     counted = await asyncio.gather(lane(handling, exports=True), lane(intake, exports=False), lane(trend, exports=False))
     return Tallies(**{name: value for part in counted for name, value in part.items()})
 

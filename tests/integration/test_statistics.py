@@ -542,3 +542,36 @@ def test_on_postgresql_both_lanes_read_one_snapshot(december: tuple[str, Scenari
     exported = [s for s in statements if "pg_export_snapshot()" in s]
     imported = [s for s in statements if s.startswith("SET TRANSACTION SNAPSHOT '")]
     assert len(exported) == 1 and len(imported) == 2, statements[:3]
+
+
+def test_on_postgresql_the_snapshot_outlives_a_lane_that_finishes_first(december: tuple[str, Scenario]) -> None:
+    """A snapshot can be imported only while its exporter's transaction is open. Under load the
+    exporting lane can finish before the others have started; it must wait for them (seen in CI
+    as "invalid snapshot identifier"). Here the other lanes' sessions open late on purpose."""
+    url, _ = december
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only; CI runs this module on PostgreSQL too")
+    from contextlib import asynccontextmanager
+
+    db = Database(url)
+    opened = [0]
+
+    @asynccontextmanager
+    async def late_sessions() -> Any:
+        opened[0] += 1
+        if opened[0] > 1:  # every lane but the first (the exporter) starts a while later
+            await asyncio.sleep(0.5)
+        async with db.read() as session:
+            yield session
+
+    async def run() -> tuple[Tallies, Tallies]:
+        try:
+            late = await statistics.tallies(late_sessions, DECEMBER, Scope(), POLICY.calendar, AS_OF)
+            prompt = await statistics.tallies(db.read, DECEMBER, Scope(), POLICY.calendar, AS_OF)
+            return late, prompt
+        finally:
+            await db.dispose()
+
+    late, prompt = asyncio.run(run())
+    assert opened[0] == 3
+    assert late == prompt and late.first_routings == 6
