@@ -225,11 +225,14 @@ async def shut_down(bot: Bot, scheduler: Scheduler, tasks: dict[str, asyncio.Tas
     late = await bot.dispatcher.drain(DRAIN_SECONDS / 2)
     if late:
         log.warning("%d send(s) still unanswered at stop; they will be sent again after the lease", late)
-    for name in ("dispatcher", "fetcher", "wiper", "sender"):  # a download cut short is fetched again later
+    for name in ("dispatcher", "fetcher", "wiper"):  # a download cut short is fetched again later
         if name in tasks:
             tasks[name].cancel()
-    await asyncio.gather(*tasks.values(), return_exceptions=True)
+    await asyncio.gather(*(task for name, task in tasks.items() if name != "sender"), return_exceptions=True)
     await bot.sender.release()  # another process may send at once: nothing of ours is in flight
+    if "sender" in tasks:  # its check under way finished within release; now it only waits
+        tasks["sender"].cancel()
+        await asyncio.gather(tasks["sender"], return_exceptions=True)
     await bot.wiper.flush()
     await bot.client.stop()
     await bot.db.dispose()

@@ -28,6 +28,7 @@ LOCK_NAMESPACE = 0x4B4B  # "KK": the processor's chat locks (the key is the chat
 ROLE_NAMESPACE = 0x4B52  # "KR": the roles, apart from the chats (a chat id may equal a role's key)
 ROLE_KEYS = {"scheduler": 0x5343, "sender": 0x5344}  # "SC", "SD"
 LEADERSHIP_CHECK_SECONDS = 10  # a new holder within this long of the last one's death
+RELEASE_WAIT_SECONDS = 5.0  # at stop, how long a role check under way is waited for
 
 
 class Leadership:
@@ -44,6 +45,8 @@ class Leadership:
         self.listen = listen or {}
         self._connection: AsyncConnection | None = None
         self._pid: int | None = None
+        self._checking = asyncio.Lock()
+        self._released = False
         self.holds = not db.is_postgres
 
     def _set(self, holds: bool) -> None:
@@ -55,6 +58,15 @@ class Leadership:
         if not self.db.is_postgres:
             self._set(True)
             return True
+        # One check at a time, and none after `release`: a check still under way when the
+        # process stops is finished and its connection closed, not cut off and left to the collector.
+        async with self._checking:
+            if self._released:
+                self._set(False)
+                return False
+            return await self._check()
+
+    async def _check(self) -> bool:
         if self._connection is not None:
             try:
                 await self._connection.execute(text("SELECT 1"))
@@ -72,12 +84,16 @@ class Leadership:
             await connection.commit()
             if got and self.listen:
                 await self._subscribe(connection)
-        except Exception:
-            await connection.close()
+        except BaseException:  # a check cancelled at shut-down as well: the connection goes back, not to the collector
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
             raise
-        if not got:
+        if not got or self._released:  # released meanwhile: a check that outlived release's wait
+            if got:
+                await connection.invalidate()  # the session, and the lock with it, ends
+            else:
+                await connection.close()
             self._set(False)
-            await connection.close()
             return False
         self._connection, self._pid = connection, int(pid)
         self._set(True)
@@ -113,7 +129,24 @@ class Leadership:
                 log.warning("could not check the %s lock; will try again", self.role)
             await asyncio.sleep(interval)
 
-    async def release(self) -> None:
+    async def release(self, wait: float = RELEASE_WAIT_SECONDS) -> None:
+        """Give the role up for good (the process is stopping). A check under way is waited for,
+        but not for longer than `wait` (one stuck on an unreachable database must not hold up
+        the stop; its connection, if it ever gets one, is closed when it sees the release)."""
+        self._released = True
+        try:
+            async with asyncio.timeout(wait):
+                await self._checking.acquire()
+        except TimeoutError:
+            log.warning("a %s check was still under way at stop", self.role)
+            await self._close()
+            return
+        try:
+            await self._close()
+        finally:
+            self._checking.release()
+
+    async def _close(self) -> None:
         self._set(False)
         if self._connection is not None:
             connection, self._connection, self._pid = self._connection, None, None

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -75,6 +77,47 @@ def test_one_process_holds_a_role_and_hands_it_on_when_it_stops(database_url: st
         assert held == [True, True, True, True], "SQLite means one process, which holds every role"
     else:
         assert held == [True, False, True, True]
+
+
+def test_stopping_during_a_check_leaves_no_connection_and_no_lock(database_url: str) -> None:
+    """A process stops (release) while a role check is under way, at many moments of it: the
+    check finishes, its connection is closed and the lock given up — none taken after release
+    and kept, none left to the garbage collector (SQLAlchemy's "non-checked-in connection"
+    warning in a CI log), and the role is not taken again."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only: SQLite holds every role without a connection")
+
+    async def stops() -> tuple[list[int], list[bool], int]:
+        db = Database(database_url)
+        out: list[int] = []
+        after: list[bool] = []
+        try:
+            for step in range(30):
+                leader = Leadership(db, "sender", listen={"aduan_work": lambda: None})
+                check = asyncio.create_task(leader.held())
+                await asyncio.sleep(step * 0.0005)
+                await leader.release()
+                await check
+                out.append(db.engine.pool.checkedout())
+                after.append(await leader.held())
+                del check
+                gc.collect()
+            async with db.engine.connect() as probe:
+                locks = int(await probe.scalar(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = :ns "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"), {"ns": 0x4B52}) or 0)
+            return out, after, locks
+        finally:
+            await db.dispose()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out, after, locks = asyncio.run(stops())
+    assert out == [0] * len(out), "a check finished after release kept its connection"
+    assert not any(after), "a released role was taken again"
+    assert locks == 0
+    left = [str(w.message) for w in caught if "non-checked-in connection" in str(w.message)]
+    assert not left, left[0]
 
 
 @pytest.mark.parametrize("role", ROLES)
