@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -49,6 +51,11 @@ class Result:
     seconds: float
     latencies: list[float]
     peak_rss: int
+    cpu_seconds: float = 0.0  # the bot process(es)' CPU time (user + system) while the citizens drove it
+
+    @property
+    def cpu_ms_per_update(self) -> float:
+        return self.cpu_seconds / self.updates * 1000
 
     @property
     def rate(self) -> float:
@@ -67,6 +74,15 @@ class MemoryWatch(threading.Thread):
         self.processes = [psutil.Process(pid) for pid in pids]
         self.peak = 0
         self.running = True
+        self.cpu_start = self._cpu()
+
+    def _cpu(self) -> float:
+        return sum(p.cpu_times().user + p.cpu_times().system for p in self.processes)
+
+    def stop(self) -> float:
+        """Stop sampling; the CPU seconds the processes used since the watch was made."""
+        self.running = False
+        return self._cpu() - self.cpu_start
 
     def run(self) -> None:
         while self.running:
@@ -145,7 +161,8 @@ def drive(emulator: BotApiEmulator, messages_for: list[list[str]], press_submit:
 MODES = {"polling": (False, 1), "webhook": (True, 1), "webhook-x3": (True, 3)}
 
 
-def run_ours(citizens: int, database: str | None, workdir: Path, synchronous: str = "FULL", mode: str = "polling") -> Result:
+def run_ours(citizens: int, database: str | None, workdir: Path, synchronous: str = "FULL", mode: str = "polling",
+             profile: Path | None = None) -> Result:
     webhook, count = MODES[mode]
     workdir.mkdir(parents=True, exist_ok=True)
     emulator = BotApiEmulator(token=TOKEN, bot_username="bench_bot", rate_limit=None)
@@ -171,12 +188,16 @@ def run_ours(citizens: int, database: str | None, workdir: Path, synchronous: st
         _wait_started(emulator, processes, webhook)
         watch = MemoryWatch(*(process.pid for process in processes))
         watch.start()
+        spy = _profile(processes[0].pid, profile) if profile else None
         seconds, latencies = drive(emulator, [typed_answers(n) for n in range(citizens)], press_submit=True)
-        watch.running = False
+        cpu = watch.stop()
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            spy.wait(60)
         name = "kanal-aduan" if synchronous == "FULL" or database else f"kanal-aduan ({synchronous})"
         if mode != "polling":
             name += f" {mode}"
-        return Result(name, len(latencies), seconds, latencies, watch.peak)
+        return Result(name, len(latencies), seconds, latencies, watch.peak, cpu)
     finally:
         for process in processes:
             _stop(process)
@@ -196,8 +217,8 @@ def run_echo(citizens: int, workdir: Path) -> Result:
         watch.start()
         lines = [typed_answers(n) + ["Kirim laporan"] for n in range(citizens)]  # the same number of updates
         seconds, latencies = drive(emulator, lines, press_submit=False)
-        watch.running = False
-        return Result("ptb-echo (baseline)", len(latencies), seconds, latencies, watch.peak)
+        cpu = watch.stop()
+        return Result("ptb-echo (baseline)", len(latencies), seconds, latencies, watch.peak, cpu)
     finally:
         _stop(process)
         emulator.stop()
@@ -216,11 +237,21 @@ def run_ptb_form(citizens: int, workdir: Path) -> Result:
         watch = MemoryWatch(process.pid)
         watch.start()
         seconds, latencies = drive(emulator, [typed_answers(n) for n in range(citizens)], press_submit=True)
-        watch.running = False
-        return Result("ptb-form (baseline 2)", len(latencies), seconds, latencies, watch.peak)
+        cpu = watch.stop()
+        return Result("ptb-form (baseline 2)", len(latencies), seconds, latencies, watch.peak, cpu)
     finally:
         _stop(process)
         emulator.stop()
+
+
+def _profile(pid: int, output: Path) -> subprocess.Popen:  # type: ignore[type-arg]
+    """A sampling profile of the bot process while the citizens drive it (py-spy, collapsed stacks
+    of the thread holding the GIL: where the CPU goes)."""
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install -e '.[bench]'")
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--gil",
+                             "--output", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _stop(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
@@ -286,13 +317,14 @@ def fresh(database: str | None, mode: str) -> str | None:
 
 def report(ours: Result, base: Result) -> str:
     lines = [
-        f"{'':24} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'peak MB':>8}",
+        f"{'':24} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'peak MB':>8} {'CPU ms/upd':>10}",
     ]
     for r in (ours, base):
-        lines.append(f"{r.name:24} {r.updates:8d} {r.rate:8.1f} {r.percentile(0.50):8.1f} {r.percentile(0.95):8.1f} {r.percentile(0.99):8.1f} {r.peak_rss / 1048576:8.1f}")
+        lines.append(f"{r.name:24} {r.updates:8d} {r.rate:8.1f} {r.percentile(0.50):8.1f} {r.percentile(0.95):8.1f} {r.percentile(0.99):8.1f} {r.peak_rss / 1048576:8.1f} {r.cpu_ms_per_update:10.1f}")
     lines.append(
         f"{'ratio ours/baseline':24} {'':8} {ours.rate / base.rate:8.2f} {ours.percentile(0.5) / base.percentile(0.5):8.2f} "
-        f"{ours.percentile(0.95) / base.percentile(0.95):8.2f} {ours.percentile(0.99) / base.percentile(0.99):8.2f} {ours.peak_rss / base.peak_rss:8.2f}"
+        f"{ours.percentile(0.95) / base.percentile(0.95):8.2f} {ours.percentile(0.99) / base.percentile(0.99):8.2f} {ours.peak_rss / base.peak_rss:8.2f} "
+        f"{ours.cpu_ms_per_update / base.cpu_ms_per_update:10.2f}"
     )
     lines.append(f"mean latency: ours {statistics.mean(ours.latencies) * 1000:.1f} ms, baseline {statistics.mean(base.latencies) * 1000:.1f} ms")
     return "\n".join(lines)
@@ -308,6 +340,8 @@ def main() -> None:
                         help="also the second baseline: the form as a PTB ConversationHandler with PicklePersistence")
     parser.add_argument("--durability", action="store_true",
                         help="SQLite: also run ours with SQLITE_SYNCHRONOUS=NORMAL, to show what FULL costs")
+    parser.add_argument("--profile", type=Path, metavar="FILE",
+                        help="record a py-spy profile (collapsed stacks) of our bot during the first mode's run")
     args = parser.parse_args()
     if "webhook-x3" in args.modes and not (args.database or "").startswith("postgresql"):
         parser.error("webhook-x3 (several processes) needs --database postgresql://...")
@@ -315,7 +349,8 @@ def main() -> None:
         workdir = Path(tmp)
         base = run_echo(args.citizens, workdir)
         form = run_ptb_form(args.citizens, workdir / "ptb-form") if args.ptb_form else None
-        runs = [run_ours(args.citizens, fresh(args.database, mode), workdir / mode, mode=mode) for mode in args.modes]
+        runs = [run_ours(args.citizens, fresh(args.database, mode), workdir / mode, mode=mode,
+                         profile=args.profile if index == 0 else None) for index, mode in enumerate(args.modes)]
         ours = runs[0]
         normal = run_ours(args.citizens, None, workdir / "normal", "NORMAL") if args.durability and not args.database else None
     print(f"{args.citizens} citizens, {ours.updates // args.citizens} updates each, {os.cpu_count()} CPUs")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.leadership import LEADERSHIP_CHECK_SECONDS, Leadership
@@ -117,6 +118,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._outcomes: list[tuple[int, int, dict, asyncio.Future[None]]] = []  # sent, not yet recorded
+        self._recorder: asyncio.Task[None] | None = None
         self._stopping = False
 
     def wake(self) -> None:
@@ -249,12 +252,36 @@ class Dispatcher:
         try:
             async with self._slots:
                 outcome = await self._call(method, payload, chat_id)
-                await self._record(row_id, chat_id, outcome)
+            await self._recorded(row_id, chat_id, outcome)
         except Exception:
             log.exception("recording outbox row %s failed; the lease will retry it", row_id)
         finally:
             self._state.in_flight.discard(lane)
             self.wake()
+
+    async def _recorded(self, row_id: int, chat_id: int, outcome: dict) -> None:
+        """Record a send's outcome; returns once it is committed. Outcomes that arrive while a
+        record transaction is under way are recorded together in the next one: one commit (one
+        turn of SQLite's writer, one sync to disk) for a whole burst instead of one per message."""
+        done = asyncio.get_running_loop().create_future()
+        self._outcomes.append((row_id, chat_id, outcome, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_batches())
+        await done
+
+    async def _record_batches(self) -> None:
+        while self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            try:
+                await self._record(batch)
+            except Exception as exc:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     async def _with_uploads(self, payload: dict) -> dict | None:
         """Replace "anon-file:<name>" by the cleaned bytes to upload, and {"render": spec} by the
@@ -306,42 +333,53 @@ class Dispatcher:
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return {"sent": message_id}
 
-    async def _record(self, row_id: int, chat_id: int, outcome: dict) -> None:
+    async def _record(self, batch: list[tuple[int, int, dict, asyncio.Future[None]]]) -> None:
         now = self.clock()
+        wiped = False
         async with self.db.write() as session, session.begin():
-            row = await session.get(OutboxMessage, row_id)
-            assert row is not None
-            if "sent" in outcome:
-                row.status, row.sent_at, row.result_message_id = "sent", now, outcome["sent"]
-            elif "retry_after" in outcome:
-                row.status, row.not_before = "pending", now + timedelta(seconds=outcome["retry_after"])
-                log.info("429 for a chat: waiting %.0f s", outcome["retry_after"])
-            elif "forbidden" in outcome:
-                row.status, row.error = "failed", f"Forbidden: {outcome['forbidden']}"
-                await session.execute(update(OutboxMessage).where(
-                    OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending", OutboxMessage.id != row_id,
-                ).values(status="failed", error="Forbidden: recipient blocked the bot"))
-                user = await session.get(User, chat_id)
-                if user is not None:
-                    user.blocked_at = now
-                elif chat_id > 0 and not row.sensitive:  # e.g. an admin who never wrote to the bot
-                    session.add(User(telegram_id=chat_id, display_name="", language="id", created_at=now,
-                                     last_seen_at=now, blocked_at=now))
-                log.info("a user blocked the bot; their queued messages were dropped")
-            elif "failed" in outcome:
-                row.status, row.error = "failed", outcome["failed"]
-                log.error("outbox row %s (%s) rejected: %s", row_id, row.method, outcome["failed"])
-            else:
-                row.attempts += 1
-                if row.attempts >= self.limits.max_attempts:
-                    row.status, row.error = "failed", outcome["retry"]
-                    log.error("outbox row %s gave up after %d attempts: %s", row_id, row.attempts, outcome["retry"])
-                else:
-                    backoff = min(300.0, 2 ** row.attempts) * random.uniform(0.8, 1.2)
-                    row.status, row.not_before, row.error = "pending", now + timedelta(seconds=backoff), outcome["retry"]
-            row.claimed_at = None
-            wiped = row.sensitive and row.status in ("sent", "failed")
-            if wiped:  # a whistleblower's message: forget where it went and what it said
-                row.chat_id, row.payload = 0, {}
+            rows = {row.id: row for row in await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_([row_id for row_id, *_ in batch])))}
+            for row_id, chat_id, outcome, _ in batch:
+                row = rows.get(row_id)
+                if row is None:  # gone meanwhile (a person's data erased): nothing to record
+                    continue
+                wiped |= await self._apply_outcome(session, row, chat_id, outcome, now)
         if wiped:
             self.on_wiped()
+
+    async def _apply_outcome(self, session: AsyncSession, row: OutboxMessage, chat_id: int, outcome: dict, now: datetime) -> bool:
+        """Record one outcome on its row; True when the row was wiped."""
+        row_id = row.id
+        if "sent" in outcome:
+            row.status, row.sent_at, row.result_message_id = "sent", now, outcome["sent"]
+        elif "retry_after" in outcome:
+            row.status, row.not_before = "pending", now + timedelta(seconds=outcome["retry_after"])
+            log.info("429 for a chat: waiting %.0f s", outcome["retry_after"])
+        elif "forbidden" in outcome:
+            row.status, row.error = "failed", f"Forbidden: {outcome['forbidden']}"
+            await session.execute(update(OutboxMessage).where(
+                OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending", OutboxMessage.id != row_id,
+            ).values(status="failed", error="Forbidden: recipient blocked the bot"))
+            user = await session.get(User, chat_id)
+            if user is not None:
+                user.blocked_at = now
+            elif chat_id > 0 and not row.sensitive:  # e.g. an admin who never wrote to the bot
+                session.add(User(telegram_id=chat_id, display_name="", language="id", created_at=now,
+                                 last_seen_at=now, blocked_at=now))
+            log.info("a user blocked the bot; their queued messages were dropped")
+        elif "failed" in outcome:
+            row.status, row.error = "failed", outcome["failed"]
+            log.error("outbox row %s (%s) rejected: %s", row_id, row.method, outcome["failed"])
+        else:
+            row.attempts += 1
+            if row.attempts >= self.limits.max_attempts:
+                row.status, row.error = "failed", outcome["retry"]
+                log.error("outbox row %s gave up after %d attempts: %s", row_id, row.attempts, outcome["retry"])
+            else:
+                backoff = min(300.0, 2 ** row.attempts) * random.uniform(0.8, 1.2)
+                row.status, row.not_before, row.error = "pending", now + timedelta(seconds=backoff), outcome["retry"]
+        row.claimed_at = None
+        if row.sensitive and row.status in ("sent", "failed"):  # a whistleblower's message: forget where it went and what it said
+            row.chat_id, row.payload = 0, {}
+            return True
+        return False

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
@@ -23,6 +23,7 @@ from bot.telegram import TelegramApi
 from cases.calendar import WorkCalendar
 from handlers import router
 from handlers.core.actions import Action, AnswerCallback, Send
+from handlers.core.agency_list import AgencyList
 from handlers.core.context import Context, HandlerConfig
 from handlers.core.flood import FloodGate
 from handlers.core.i18n import texts
@@ -63,6 +64,7 @@ class Processor:
         self._chats: dict[int, asyncio.Task[None]] = {}
         self._recheck: set[int] = set()  # chats with a task and a newer update than it may have seen
         self.flood = FloodGate(config.flood_max_messages, config.flood_window)
+        self.agencies = AgencyList()
         self._stopping = False
 
     def wake(self) -> None:
@@ -174,11 +176,14 @@ class Processor:
         marked to be wiped once sent (the bot does not keep a record of people it does not know)."""
         rows = rows_for(actions, now=now)
         await supersede(session, rows)
-        chats = {row.chat_id for row in rows} - set(self.config.admin_ids)
         known = set(self.config.admin_ids)
+        # The people this update already loaded (the sender, most often the only recipient) are
+        # known without asking the database again.
+        known |= {key[1][0] for key in session.identity_map.keys() if key[0] in (User, Admin)}
+        chats = {row.chat_id for row in rows} - known
         if chats:
-            known |= set(await session.scalars(select(User.telegram_id).where(User.telegram_id.in_(chats))))
-            known |= set(await session.scalars(select(Admin.telegram_id).where(Admin.telegram_id.in_(chats))))
+            known |= set(await session.scalars(union(select(User.telegram_id).where(User.telegram_id.in_(chats)),
+                                                     select(Admin.telegram_id).where(Admin.telegram_id.in_(chats)))))
         for row in rows:
             row.sensitive = sensitive or row.chat_id not in known
         return rows
@@ -190,7 +195,7 @@ class Processor:
             return [], False
         await self._refresh_calendar(session)
         ctx = Context(repo=Repository(session), config=self.config, calendar=self.calendar, now=now,
-                      language=self.config.default_language, flood=self.flood, reads=self.db.read)
+                      language=self.config.default_language, flood=self.flood, agencies=self.agencies, reads=self.db.read)
         actions = await router.handle(event, ctx)
         return actions, ctx.sensitive
 

@@ -93,7 +93,19 @@ WORK_CHANNEL = "aduan_work"
 _SENDER_WORK = (OutboxMessage, Attachment, AnonFile)
 
 
-class AnnouncingSession(Session):
+class WriteSession(Session):
+    """Write sessions hold what they load until they end. SQLAlchemy's identity map holds objects
+    weakly, so a row read, let go and asked for again within one transaction (a draft read by the
+    router, then saved by the form) was fetched a second time."""
+
+
+@event.listens_for(WriteSession, "loaded_as_persistent")
+@event.listens_for(WriteSession, "pending_to_persistent")
+def _hold(session: Session, instance: object) -> None:
+    session.info.setdefault("held", []).append(instance)
+
+
+class AnnouncingSession(WriteSession):
     """PostgreSQL write sessions: NOTIFY WORK_CHANNEL in a flush that adds sender work (delivered
     at commit, once per transaction however many rows)."""
 
@@ -104,10 +116,10 @@ def _announce_work(session: Session, _context: object) -> None:
         session.connection().exec_driver_sql(f"NOTIFY {WORK_CHANNEL}")
 
 
-def session_factory(engine: AsyncEngine, announce: bool = False) -> async_sessionmaker[AsyncSession]:
+def session_factory(engine: AsyncEngine, announce: bool = False, write: bool = True) -> async_sessionmaker[AsyncSession]:
     if announce:
         return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AnnouncingSession)
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=WriteSession if write else Session)
 
 
 class Database:
@@ -121,7 +133,7 @@ class Database:
         self.engine = create_engine(url, synchronous=synchronous)
         self.reader_engine = create_engine(url, reader=True) if url.startswith("sqlite") else self.engine
         self.write = session_factory(self.engine, announce=self.engine.dialect.name == "postgresql")
-        self.read = session_factory(self.reader_engine)
+        self.read = session_factory(self.reader_engine, write=False)
 
     @property
     def is_postgres(self) -> bool:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from cases.calendar import WorkCalendar
 from cases.reminders import ReminderRules
 from cases.workflow import Policy
+from handlers.core.agency_list import AgencyList
 from handlers.core.events import Event
 from handlers.core.flood import FloodGate
 from handlers.core.i18n import Texts, normalize_language, texts
@@ -54,6 +55,7 @@ class Context:
     now: datetime
     language: str = "id"
     flood: FloodGate | None = None
+    agencies: AgencyList | None = None  # the process's agency list; None: read for each update
     # Set by a whistleblower's flow: its messages are wiped from the outbox once sent, and the
     # user's row (if any) is not touched.
     sensitive: bool = False

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from cases.kukar import KECAMATAN
+from handlers.core.agency_list import AgencyChoice
 from handlers.core.context import Context
 from handlers.core.events import FileRef
 from handlers.core.forms import Accept, Invalid, Option, Outcome, Prompt, Stay, Step
@@ -36,12 +37,6 @@ FORWARDED = "description_forwarded"  # an answer beside the fields: the descript
 
 
 @dataclass(frozen=True)
-class AgencyChoice:
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
 class FormContext:
     texts: Texts
     today: date
@@ -53,7 +48,10 @@ class FormContext:
 
 async def form_context(ctx: Context) -> FormContext:
     """What a form step reads, for this update: texts, today (WITA), limits, topics, agencies."""
-    agencies = [AgencyChoice(a.code, a.name) for a in await ctx.repo.active_agencies()]
+    if ctx.agencies is not None:
+        agencies: Sequence[AgencyChoice] = await ctx.agencies.active(ctx.repo)
+    else:
+        agencies = [AgencyChoice(a.code, a.name) for a in await ctx.repo.active_agencies()]
     return FormContext(
         texts=ctx.texts,
         today=ctx.calendar.local_date(ctx.now),

@@ -27,10 +27,12 @@ CITIZEN = 5_550_001
 # Statements per update, at most (SQLite counts its BEGIN IMMEDIATE; PostgreSQL its NOTIFY and
 # chat lock). Measured 2026-12-03: 19 for each form step, 33-34 for the submission, 261-262 in all,
 # on both databases; then 17, 32, 236 once the processor stopped opening a transaction after each
-# update only to find no next one. Lower these as the pipeline gets leaner (issue 13); never raise
-# them without a reason written here.
-BUDGET_PER_UPDATE = 34
-BUDGET_FORM = 255
+# update only to find no next one; then 14, 25-26, 195-196 (2026-12-04) once a transaction kept
+# what it loaded (the draft was read twice), the known-recipient check became one query and the
+# agency list is kept by the process. Lower these as the pipeline gets leaner (issue 13); never
+# raise them without a reason written here.
+BUDGET_PER_UPDATE = 27
+BUDGET_FORM = 200
 
 
 @pytest.fixture

@@ -1,0 +1,105 @@
+"""The dispatcher records a burst of send outcomes in a few transactions, not one per message,
+and records every kind of outcome of a batch as it would alone: through the real Dispatcher and
+database; only Telegram is played here, by a stand-in that answers after a moment."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from bot.dispatcher import Dispatcher, Limits
+from bot.telegram import Forbidden, ServerError
+from storage.db import Database, upgrade_async
+from storage.models import OutboxMessage, User
+from tests.e2e.harness import fresh_database
+
+BLOCKED = 7001  # this chat's user blocked the bot
+FAILING = 7002  # Telegram answers 502 for this one
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    with fresh_database(tmp_path) as url:
+        asyncio.run(upgrade_async(url))
+        yield url
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Telegram:
+    """Answers each call after `delay` seconds, as Telegram would: a message id, a 403, a 502."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.calls: list[int] = []
+
+    async def call(self, method: str, payload: dict[str, Any]) -> Any:
+        chat = int(payload["chat_id"])
+        self.calls.append(chat)
+        await asyncio.sleep(self.delay)
+        if chat == BLOCKED:
+            raise Forbidden("Forbidden: bot was blocked by the user")
+        if chat == FAILING:
+            raise ServerError("Bad Gateway")
+        return {"message_id": 500 + len(self.calls)}
+
+
+def test_a_burst_of_outcomes_is_recorded_together_and_each_as_it_would_be_alone(database_url: str) -> None:
+    chats = [8000 + n for n in range(30)] + [BLOCKED, FAILING]
+
+    async def burst() -> tuple[int, dict[int, tuple[str, int | None, int]], bool, int]:
+        db = Database(database_url)
+        recording: set[int] = set()  # write transactions that recorded a sent message
+        current = [0]
+
+        def began(_connection: Any) -> None:
+            current[0] += 1
+
+        def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+            if sql.startswith("UPDATE outbox") and "sent_at" in sql:
+                recording.add(current[0])
+
+        event.listen(db.engine.sync_engine, "begin", began)
+        event.listen(db.engine.sync_engine, "before_cursor_execute", statement)
+        try:
+            async with db.write() as session, session.begin():
+                session.add(User(telegram_id=BLOCKED, display_name="Warga", language="id", created_at=now(), last_seen_at=now()))
+                session.add_all([OutboxMessage(chat_id=chat, method="sendMessage", payload={"chat_id": chat, "text": "hai"},
+                                               status="pending") for chat in chats])  # fmt: skip
+                session.add(OutboxMessage(chat_id=BLOCKED, method="sendMessage", payload={"chat_id": BLOCKED, "text": "lagi"},
+                                          status="pending"))  # fmt: skip
+            telegram = Telegram(delay=0.05)
+            limits = Limits(per_bot=10_000, bot_burst=10_000, per_chat=10_000, chat_burst=10_000, concurrency=16)
+            dispatcher = Dispatcher(db, telegram, now, limits)  # type: ignore[arg-type]
+            for _ in range(200):
+                await dispatcher.tick()
+                await asyncio.sleep(0.01)
+                if len(telegram.calls) >= len(chats) and not dispatcher._tasks:
+                    break
+            async with db.read() as session:
+                rows = {row.chat_id: (row.status, row.result_message_id, row.attempts)
+                        for row in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))}
+                second = await session.scalar(select(OutboxMessage.status).where(OutboxMessage.chat_id == BLOCKED)
+                                              .order_by(OutboxMessage.id.desc()).limit(1))
+                user = await session.get(User, BLOCKED)
+                blocked = user is not None and user.blocked_at is not None
+            return len(recording), rows, blocked and second == "failed", len(telegram.calls)
+        finally:
+            await db.dispose()
+
+    transactions, rows, blocked, calls = asyncio.run(burst())
+    sent = [chat for chat, (status, message_id, _) in rows.items() if status == "sent" and message_id is not None]
+    assert sorted(sent) == [8000 + n for n in range(30)], rows
+    assert rows[FAILING][0] == "pending" and rows[FAILING][2] == 1, "a 502 is retried later, its attempt counted"
+    assert blocked, "a 403 marks the user blocked and drops what is queued for them"
+    assert calls == len(chats), "the blocked user's second message was not sent"
+    # Sixteen calls at a time, answered together: their outcomes share a transaction or two.
+    assert transactions <= len(sent) // 4, f"{transactions} transactions recorded {len(sent)} messages"
