@@ -12,7 +12,7 @@ Tiers: 0 the agency's officers, 1 the agency's head, 2 the Diskominfo admins.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from cases.calendar import WorkCalendar
@@ -63,6 +63,37 @@ def may_remind(now: datetime, calendar: WorkCalendar, rules: ReminderRules) -> b
     if not calendar.is_working_day(local.date()):
         return False
     return rules.quiet_until <= local.time() < rules.quiet_from
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which open cases can have anything due today, as bounds the database can apply (indexed)
+    before `due_for` looks at each: every case outside them has nothing due, so a sweep over a
+    million cases reads only the few that may. See `window`."""
+
+    today: date
+    verify_before: date  # submitted: verification due before this day
+    respond_by: date  # verified: the answer due on or before this day
+    responded_before: datetime  # answered before this instant
+
+
+def window(now: datetime, policy: Policy, rules: ReminderRules) -> Window:
+    """The bounds for `now`, from the rules of `due_for` (a property test holds them to it):
+
+    * submitted: due or late once no working day is left before the verification deadline —
+      the deadline is before the next working day;
+    * verified: the day before (``BEFORE``), the day of and every day after the deadline — the
+      deadline is at most the next working day;
+    * answered: the closing warning or the close, once K = auto-close minus warning days have
+      passed in working days, so at least K calendar days: answered K or more days ago.
+    Returned cases are always due (admins must route them again)."""
+    cal = policy.calendar
+    today = cal.local_date(now)
+    next_working_day = cal.add_working_days(today, 1)
+    waits = max(0, policy.auto_close_days - max(0, rules.closing_warning_days))
+    answered_by = today - timedelta(days=waits)
+    responded_before = datetime.combine(answered_by + timedelta(days=1), time(0), tzinfo=cal.tz)
+    return Window(today, next_working_day, next_working_day, responded_before)
 
 
 def due_for(case_id: int, case: CaseView, now: datetime, policy: Policy, rules: ReminderRules) -> list[Due]:

@@ -236,6 +236,10 @@ class Complaint(Base):
         Index("ix_complaints_figures", *FIGURES_COLUMNS),
         Index("ix_complaints_closed", "closed_at"),
         Index("ix_complaints_status_agency", "status", "agency_code"),
+        # The reminder sweep's bounds (storage.reminders.due_candidates).
+        Index("ix_complaints_status_verification_due", "status", "verification_due"),
+        Index("ix_complaints_status_response_due", "status", "response_due"),
+        Index("ix_complaints_status_responded", "status", "responded_at"),
     )
 
 
@@ -394,7 +398,10 @@ class Reminder(Base):
     recipients: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
-    __table_args__ = (Index("ix_reminders_day", "day"),)
+    __table_args__ = (
+        Index("ix_reminders_day", "day"),
+        Index("ix_reminders_case_day", "complaint_id", "day", "kind"),  # a case's reminders of today (the sweep)
+    )
 
 
 class AnonReport(Base):

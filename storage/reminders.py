@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.model import Status
+from cases.reminders import Kind, Window
 from storage.models import AuditEntry, Complaint, Reminder
-
-SWEPT = (Status.SUBMITTED, Status.RETURNED, Status.VERIFIED, Status.RESPONDED)
-"""Statuses someone is on the clock for (paused cases wait for the citizen)."""
 
 
 async def claim(session: AsyncSession, key: str, kind: str, day: date, now: datetime, *,
@@ -30,10 +30,59 @@ async def claim(session: AsyncSession, key: str, kind: str, day: date, now: date
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
-async def open_cases(session: AsyncSession) -> list[Complaint]:
-    rows = await session.scalars(select(Complaint).where(Complaint.status.in_([s.value for s in SWEPT]))
-                                 .order_by(Complaint.id))  # fmt: skip
-    return list(rows)
+# The reminder kinds of each stage: a case that had one of its stage's today was swept today.
+_STAGE_KINDS = {
+    Status.SUBMITTED: (Kind.VERIFY_DUE, Kind.VERIFY_OVERDUE), Status.RETURNED: (Kind.VERIFY_DUE, Kind.VERIFY_OVERDUE),
+    Status.VERIFIED: (Kind.BEFORE, Kind.DUE, Kind.OVERDUE), Status.RESPONDED: (Kind.CLOSING_SOON, Kind.AUTO_CLOSE),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str
+    kind: str
+    day: date
+    complaint_id: int
+    tier: int
+    recipients: int
+
+
+CLAIMS_PER_STATEMENT = 500  # SQLite allows 32,766 parameters a statement; seven a row
+
+
+async def claim_many(session: AsyncSession, claims: list[Claim], now: datetime) -> set[str]:
+    """`claim` for many keys in a few statements; returns the keys this call inserted."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted: set[str] = set()
+    for start in range(0, len(claims), CLAIMS_PER_STATEMENT):
+        rows = [dict(key=c.key, kind=c.kind, day=c.day, created_at=now, complaint_id=c.complaint_id, tier=c.tier,
+                     recipients=c.recipients) for c in claims[start:start + CLAIMS_PER_STATEMENT]]  # fmt: skip
+        statement = insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(Reminder.key)
+        inserted.update(await session.scalars(statement))
+    return inserted
+
+
+async def due_candidates(session: AsyncSession, window: Window) -> list[Complaint]:
+    """The open cases that may have something due today (`cases.reminders.window`) and have had
+    no reminder of their stage yet today: the first sweep of a day takes what is due, the later
+    ones only what became due since (a case returned by its agency at noon, say). All tiers of a
+    case are claimed in one sweep, so a head appointed later that day is reminded the next."""
+    c = Complaint
+
+    def not_swept(status: Status) -> Any:
+        return ~exists().where(Reminder.complaint_id == c.id, Reminder.day == window.today,
+                               Reminder.kind.in_([k.value for k in _STAGE_KINDS[status]]))  # fmt: skip
+
+    bounds = or_(
+        and_(c.status == Status.SUBMITTED.value, c.verification_due < window.verify_before, not_swept(Status.SUBMITTED)),
+        and_(c.status == Status.RETURNED.value, not_swept(Status.RETURNED)),
+        and_(c.status == Status.VERIFIED.value, c.response_due <= window.respond_by, not_swept(Status.VERIFIED)),
+        and_(c.status == Status.RESPONDED.value, c.responded_at < window.responded_before,
+             # the citizen replied since: the agency's turn, the closing clock stands still
+             or_(c.citizen_replied_at.is_(None), c.citizen_replied_at <= c.responded_at), not_swept(Status.RESPONDED)),
+    )
+    return list(await session.scalars(select(c).where(bounds).order_by(c.id)))
 
 
 async def week_figures(session: AsyncSession, since: datetime, until: datetime, today: date) -> dict[str, dict[str, int]]:

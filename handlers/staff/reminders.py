@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from cases.model import Status
-from cases.reminders import ADMINS, CITIZEN, HEAD, Due, Kind, due_for, may_remind
+from cases.reminders import ADMINS, CITIZEN, HEAD, Due, Kind, due_for, may_remind, window
 from cases.workflow import Actor, CaseError
 from handlers.casework import keyboards
 from handlers.casework.acting import perform
@@ -40,22 +40,28 @@ async def sweep(ctx: Context) -> list[Action]:
         return []
     session = ctx.repo.session
     actions: list[Action] = []
-    inbox: dict[int, dict[int, tuple[Due, Complaint]]] = defaultdict(dict)  # recipient -> case -> highest tier
     admins = await admin_ids(ctx)
-    for complaint in await store.open_cases(session):
+    people = _People(ctx, admins)
+    wanted: list[tuple[Due, Complaint, list[int]]] = []
+    for complaint in await store.due_candidates(session, window(ctx.now, ctx.policy, rules)):
         for due in due_for(complaint.id, cases.case_view(complaint), ctx.now, ctx.policy, rules):
             if due.kind == Kind.AUTO_CLOSE:
                 actions += await _auto_close(ctx, complaint, due)
                 continue
-            recipients = await _recipients(ctx, due, complaint, admins)
-            if not recipients or not await store.claim(session, due.key, due.kind.value, due.day, ctx.now,
-                                                         complaint_id=complaint.id, tier=due.tier,
-                                                         recipients=len(recipients)):  # fmt: skip
-                continue
-            for recipient in recipients:
-                held = inbox[recipient].get(complaint.id)
-                if held is None or held[0].tier < due.tier:
-                    inbox[recipient][complaint.id] = (due, complaint)
+            recipients = await people.for_due(due, complaint)
+            if recipients:  # claimed only when someone is told (a head appointed later is reminded then)
+                wanted.append((due, complaint, recipients))
+    claimed = await store.claim_many(session, [
+        store.Claim(due.key, due.kind.value, due.day, complaint.id, due.tier, len(recipients)) for due, complaint, recipients in wanted
+    ], ctx.now)  # fmt: skip
+    inbox: dict[int, dict[int, tuple[Due, Complaint]]] = defaultdict(dict)  # recipient -> case -> highest tier
+    for due, complaint, recipients in wanted:
+        if due.key not in claimed:
+            continue  # another sweep sent it
+        for recipient in recipients:
+            held = inbox[recipient].get(complaint.id)
+            if held is None or held[0].tier < due.tier:
+                inbox[recipient][complaint.id] = (due, complaint)
     names = await agency_names(ctx)
     for recipient, t in await in_languages(ctx, list(inbox)):
         items = inbox[recipient]
@@ -63,22 +69,37 @@ async def sweep(ctx: Context) -> list[Action]:
     return actions
 
 
-async def _recipients(ctx: Context, due: Due, complaint: Complaint, admins: list[int]) -> list[int]:
-    if due.tier == ADMINS:
-        return admins
-    if due.tier == CITIZEN:
-        if complaint.reporter_erased_at is not None:  # erased: nobody to remind
+class _People:
+    """Who is told of a due reminder; each agency's officers and head looked up once a sweep."""
+
+    def __init__(self, ctx: Context, admins: list[int]) -> None:
+        self.ctx = ctx
+        self.admins = admins
+        self.officers: dict[str, list[int]] = {}
+        self.heads: dict[str, list[int]] = {}
+
+    async def for_due(self, due: Due, complaint: Complaint) -> list[int]:
+        ctx = self.ctx
+        if due.tier == ADMINS:
+            return self.admins
+        if due.tier == CITIZEN:
+            if complaint.reporter_erased_at is not None:  # erased: nobody to remind
+                return []
+            if complaint.citizen_id is None:
+                target = await push_target(ctx, complaint)
+                return [target[0]] if target is not None else []
+            return [complaint.citizen_id]
+        code = complaint.agency_code
+        if code is None:
             return []
-        if complaint.citizen_id is None:
-            target = await push_target(ctx, complaint)
-            return [target[0]] if target is not None else []
-        return [complaint.citizen_id]
-    if complaint.agency_code is None:
-        return []
-    if due.tier == HEAD:
-        head = await roles.head_of(ctx.repo.session, complaint.agency_code)
-        return [head.telegram_id] if head is not None else []
-    return await officer_ids(ctx, complaint.agency_code)
+        if due.tier == HEAD:
+            if code not in self.heads:
+                head = await roles.head_of(ctx.repo.session, code)
+                self.heads[code] = [head.telegram_id] if head is not None else []
+            return self.heads[code]
+        if code not in self.officers:
+            self.officers[code] = await officer_ids(ctx, code)
+        return self.officers[code]
 
 
 async def _auto_close(ctx: Context, complaint: Complaint, due: Due) -> list[Action]:

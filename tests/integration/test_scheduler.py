@@ -17,8 +17,10 @@ from sqlalchemy import select
 from bot.jobs import run_job
 from cases import workflow
 from cases.calendar import WorkCalendar
+from cases.reminders import window
 from handlers.core.context import HandlerConfig
 from storage import agencies, cases, days_off
+from storage import reminders as reminders_store
 from storage.db import Database, upgrade_async
 from storage.models import Complaint, Officer, OutboxMessage, Reminder, User
 from storage.repo import Repository, new_complaint
@@ -225,3 +227,43 @@ def test_a_process_on_postgresql_checks_for_the_lead_well_within_30_seconds(data
         assert interval is None, "one process: nothing to take over"
     else:
         assert isinstance(interval, timedelta) and interval <= timedelta(seconds=30)
+
+
+def test_later_sweeps_of_a_day_read_only_what_became_due_since(database_url: str) -> None:
+    """The first sweep of a working day takes what is due; the next ones do not read those cases
+    again, until one changes stage: the late case A, sent back by DPU at noon, reaches the admins
+    that afternoon although its officers were reminded of it that morning. (C, answered on 15
+    December, is read each time: within the window's margin — eight calendar days since the
+    answer — but not yet eight working days, so nothing is due and nothing claimed.)"""
+    asyncio.run(stage(database_url))
+    dpu = workflow.Actor("officer", OFFICER, "DPU")
+    policy = workflow.Policy(calendar=WorkCalendar(WITA, [date(2026, 12, 30)]))
+
+    async def day() -> tuple[list[set[str]], list[str], int]:
+        db = Database(database_url)
+        made: dict[str, int] = {}
+        read: list[set[str]] = []
+        try:
+            for event in EVENTS:
+                await happen(db, made, *event)
+            names = {number: name for name, number in made.items()}
+            morning = at(date(2026, 12, 28), 9)
+            for moment in (morning, morning + timedelta(minutes=15), at(date(2026, 12, 28), 12, 30)):
+                if moment.hour == 12:
+                    await happen(db, made, at(date(2026, 12, 28), 12), "A", "not_ours", dpu, {"reason": "Bukan wewenang kami"})
+                async with db.read() as session:
+                    found = await reminders_store.due_candidates(session, window(moment, policy, CONFIG.reminder_rules))
+                    read.append({names[c.id] for c in found})
+                await run_job("reminders", db, CONFIG, WITA, moment)
+            async with db.read() as session:
+                rows = list(await session.scalars(select(Reminder).where(
+                    Reminder.complaint_id == made["A"], Reminder.day == date(2026, 12, 28)).order_by(Reminder.id)))
+            kinds = [r.kind for r in rows]
+            return read, kinds, sum(r.recipients for r in rows if r.kind == "verify_late")
+        finally:
+            await db.dispose()
+
+    read, kinds, admin_rows = asyncio.run(day())
+    assert read == [{"A", "B", "C"}, {"C"}, {"A", "C"}], read
+    assert sorted(kinds) == ["overdue", "overdue", "verify_late"], "the officers and the head in the morning, the admins after noon"
+    assert admin_rows == 1, "the admin was reminded of the returned case that afternoon"

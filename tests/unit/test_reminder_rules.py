@@ -10,7 +10,16 @@ import pytest
 
 from cases.calendar import WorkCalendar
 from cases.model import Status
-from cases.reminders import ADMINS, CITIZEN, HEAD, OFFICERS, Kind, ReminderRules, due_for, may_remind
+from cases.reminders import (
+    ADMINS,
+    CITIZEN,
+    HEAD,
+    OFFICERS,
+    Kind,
+    ReminderRules,
+    due_for,
+    may_remind,
+)
 from cases.workflow import CaseView, Policy
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -115,3 +124,60 @@ def test_keys_tell_case_kind_tier_and_day_apart() -> None:
     assert len(set(keys)) == len(keys) == 4
     assert monday[0].key == "7:overdue:0:2026-12-28"
     assert due_for(7, case, at(date(2026, 12, 28), 16), POLICY, RULES)[0].key == monday[0].key, "the same day, the same key"
+
+
+# -- the window the sweep's query applies -------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cases.reminders import Window, window  # noqa: E402
+
+DAYS = st.dates(min_value=date(2026, 11, 20), max_value=date(2027, 2, 10))
+
+
+def inside(case: CaseView, w: Window) -> bool:
+    """What storage.reminders.due_candidates selects, as a predicate."""
+    if case.status == Status.SUBMITTED:
+        return case.verification_due < w.verify_before
+    if case.status == Status.RETURNED:
+        return True
+    if case.status == Status.VERIFIED:
+        return case.response_due is not None and case.response_due <= w.respond_by
+    if case.status == Status.RESPONDED:
+        return case.responded_at is not None and case.responded_at < w.responded_before
+    return False
+
+
+@settings(max_examples=600, deadline=None)
+@given(status=st.sampled_from([Status.SUBMITTED, Status.RETURNED, Status.VERIFIED, Status.RESPONDED]),
+       today=DAYS, deadline=st.integers(-12, 12), answered=st.integers(0, 25), hour=st.integers(7, 19),
+       answered_hour=st.integers(0, 23), replied=st.booleans(), warning=st.integers(0, 4),
+       auto_close=st.integers(1, 12))  # fmt: skip
+def test_every_case_with_something_due_is_inside_the_window(status: Status, today: date, deadline: int, answered: int,
+                                                            hour: int, answered_hour: int, replied: bool,
+                                                            warning: int, auto_close: int) -> None:
+    """The sweep reads only the cases inside the window; if one outside had something due, its
+    reminder would never be sent. Random cases (deadlines and answers around the day), days and
+    settings: none with a `due_for` answer falls outside."""
+    policy = Policy(calendar=CAL, auto_close_days=auto_close)
+    rules = ReminderRules(closing_warning_days=warning)
+    responded = datetime.combine(today - timedelta(days=answered), time(answered_hour), WITA)
+    due = today + timedelta(days=deadline)
+    case = CaseView(status=status, citizen_id=1, created_at=at(date(2026, 11, 1)), verification_due=due,
+                    agency_code="DPU", response_due=due, responded_at=responded,
+                    citizen_replied_at=responded - timedelta(hours=1) if not replied else responded + timedelta(hours=1))  # fmt: skip
+    now = at(today, hour)
+    if due_for(7, case, now, policy, rules):
+        assert inside(case, window(now, policy, rules)), (case, now)
+
+
+def test_the_window_leaves_out_what_is_not_due_yet() -> None:
+    """It is also narrow: a deadline next week, an answer from yesterday are outside."""
+    now = at(date(2026, 12, 21))  # Monday
+    w = window(now, POLICY, RULES)
+    assert not inside(routed(date(2026, 12, 28)), w)
+    assert inside(routed(date(2026, 12, 22)), w)  # due tomorrow: the day-before reminder
+    answered = CaseView(status=Status.RESPONDED, citizen_id=1, created_at=at(date(2026, 12, 1)),
+                        verification_due=date(2026, 12, 4), responded_at=at(date(2026, 12, 18)))  # fmt: skip
+    assert not inside(answered, w)
