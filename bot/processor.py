@@ -38,6 +38,8 @@ MAX_ATTEMPTS = 3
 CALENDAR_REFRESH_SECONDS = 300  # days off declared with `aduan calendar` apply within this time
 BUSY_RETRY_SECONDS = 0.1  # another process has the chat: try its lock again this soon
 BUSY_RETRIES = 100  # then leave it to the periodic sweep (run's timeout)
+PROCESSING_SLOTS_SQLITE = 2  # one in the writer, one ready behind it
+PROCESSING_SLOTS_POSTGRES = 6  # of the pool's 20 connections: the rest for sends, reads and the web server
 
 
 class Processor:
@@ -63,6 +65,10 @@ class Processor:
         self._wake = asyncio.Event()
         self._chats: dict[int, asyncio.Task[None]] = {}
         self._recheck: set[int] = set()  # chats with a task and a newer update than it may have seen
+        # Transactions at once: the chats' tasks take turns. More would only queue for the
+        # database (SQLite has one writer) ahead of the dispatcher's short claims, and every
+        # reply would wait behind the whole backlog instead of going out as it is made.
+        self._slots = asyncio.Semaphore(PROCESSING_SLOTS_POSTGRES if self.postgres else PROCESSING_SLOTS_SQLITE)
         self.flood = FloodGate(config.flood_max_messages, config.flood_window)
         self.agencies = AgencyList()
         self._stopping = False
@@ -127,7 +133,7 @@ class Processor:
         (look again), False when there is none after it, none at all, or it must wait; None when
         another process holds the chat. Knowing "another is pending" from the same query saves each
         update a second transaction (on SQLite, a second turn of the writer lock) to find nothing."""
-        async with self.db.write() as session, session.begin():
+        async with self._slots, self.db.write() as session, session.begin():
             if self.postgres:
                 locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:ns, :chat)"),
                                               {"ns": LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF})

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
+from typing import TYPE_CHECKING
+
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from storage.models import AnonFile, Attachment, OutboxMessage
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -146,6 +149,8 @@ class Database:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -154,8 +159,33 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations (blocking; runs its own event loop inside Alembic's env)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
+def head_revision() -> str:
+    """The newest migration's revision: each file is named after its revision, NNNN_what.py
+    (tests/unit/test_migrations.py holds this to Alembic's own answer)."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+async def at_head(url: str) -> bool:
+    """Whether the database's schema is the newest, asked without Alembic."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        return version == head_revision()
+    except Exception:  # no such table yet (a new database), or not reachable: upgrade will say
+        return False
+    finally:
+        await engine.dispose()
+
+
 async def upgrade_async(url: str) -> None:
+    """Apply migrations if the schema is not the newest. Alembic is imported only then: a bot
+    started on a current database does not keep its ~11 MB of modules for nothing."""
+    if await at_head(url):
+        return
     await asyncio.to_thread(upgrade, url)

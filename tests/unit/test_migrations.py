@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from storage.db import alembic_config, create_engine, upgrade
+from storage.db import alembic_config, at_head, create_engine, head_revision, upgrade
 from storage.models import Base
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def differences(url: str) -> list:  # type: ignore[type-arg]
@@ -69,3 +73,24 @@ def test_0009_gives_existing_cases_their_milestones_and_audit_facts(tmp_path: Pa
     facts = db.execute("SELECT action, agency_code, due FROM audit_log ORDER BY id").fetchall()
     assert facts[2] == ("not_ours", "DINKES", "2026-11-17"), "the returning agency is read from the actor"
     assert facts[1][2] == "2026-11-05" and facts[4] == ("respond", "DPU", "2026-11-17")
+
+
+def test_the_newest_revision_by_file_name_is_alembics_head() -> None:
+    """`upgrade_async` skips Alembic when the database is at `head_revision`: it must be the
+    revision Alembic itself would upgrade to."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite:///unused.sqlite3"))
+    assert head_revision() == script.get_current_head()
+
+
+def test_a_bot_starting_on_a_current_database_does_not_load_alembic(tmp_path: Path) -> None:
+    """Started on a new database it migrates; started again (every later start) it asks the
+    version table and leaves Alembic's modules unloaded."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.sqlite3'}"
+    probe = ("import asyncio, sys\nfrom storage.db import upgrade_async\n"
+             f"asyncio.run(upgrade_async({url!r}))\nprint('alembic' in sys.modules)")  # fmt: skip
+    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
+            for _ in range(2)]  # fmt: skip
+    assert runs == ["True", "False"]
+    assert asyncio.run(at_head(url))
