@@ -93,32 +93,56 @@ class MemoryWatch(threading.Thread):
             time.sleep(0.02)
 
 
-def wait_reply(emulator: BotApiEmulator, chat_id: int, after_index: int, timeout: float = 30.0) -> tuple[float, int]:
-    """Time of the bot's first answering call to `chat_id` after call number `after_index`.
+class Answers(threading.Thread):
+    """One thread watches the emulator's calls and hands each chat its bot's answering calls, so
+    the citizens wait on an event of their own: with two hundred of them, each waking on every
+    call the bot makes (and scanning for its own) cost the machine more than the bot under test."""
 
-    Waits on the emulator's condition variable and scans only new calls, so forty waiting
-    citizens cost the machine (shared with the bot under test) next to nothing.
-    """
-    deadline = time.monotonic() + timeout
-    state = emulator.state
-    index = after_index
-    with state.changed:
+    def __init__(self, emulator: BotApiEmulator) -> None:
+        super().__init__(daemon=True)
+        self.state = emulator.state
+        self.seen = 0
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = {}  # chat -> monotonic times of its answering calls
+        self.events: dict[str, threading.Event] = {}
+        self.running = True
+
+    def mark(self, chat_id: int) -> int:
+        """How many answers the chat has had so far (wait for the next with `after`)."""
+        with self.lock:
+            self.events.setdefault(str(chat_id), threading.Event())
+            return len(self.times.get(str(chat_id), []))
+
+    def after(self, chat_id: int, count: int, timeout: float = 120.0) -> float:
+        """The time of the chat's answer number `count` + 1."""
+        key = str(chat_id)
+        deadline = time.monotonic() + timeout
         while True:
-            calls = state.calls
-            for position in range(index, len(calls)):
-                call = calls[position]
-                if call.method in ANSWERING and call.ok and str(call.params.get("chat_id")) == str(chat_id):
-                    return time.monotonic(), position + 1
-            index = len(calls)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no answer to chat {chat_id}")
-            state.changed.wait(remaining)
+            with self.lock:
+                got = self.times.get(key, [])
+                if len(got) > count:
+                    return got[count]
+                event = self.events[key]
+                event.clear()
+            if not event.wait(max(0.0, deadline - time.monotonic())):
+                raise TimeoutError(f"no answer to chat {chat_id} in {timeout:.0f} s")
 
-
-def call_count(emulator: BotApiEmulator) -> int:
-    with emulator.state.lock:
-        return len(emulator.state.calls)
+    def run(self) -> None:
+        offset = time.monotonic() - time.time()  # calls carry their arrival as time.time()
+        state = self.state
+        while self.running:
+            with state.changed:
+                if len(state.calls) == self.seen:
+                    state.changed.wait(0.5)
+                fresh = state.calls[self.seen:]
+                self.seen += len(fresh)
+            with self.lock:
+                for call in fresh:
+                    if call.method in ANSWERING and call.ok:
+                        key = str(call.params.get("chat_id"))
+                        self.times.setdefault(key, []).append(call.time + offset)
+                        if key in self.events:
+                            self.events[key].set()
 
 
 def drive(emulator: BotApiEmulator, messages_for: list[list[str]], press_submit: bool) -> tuple[float, list[float]]:
@@ -127,24 +151,24 @@ def drive(emulator: BotApiEmulator, messages_for: list[list[str]], press_submit:
     latencies: list[float] = []
     lock = threading.Lock()
     start_barrier = threading.Barrier(len(users) + 1)
+    answers = Answers(emulator)
+    answers.start()
 
     def citizen(user, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
         start_barrier.wait()
         own: list[float] = []
         for line in lines:
-            index = call_count(emulator)
+            count = answers.mark(user.id)
             sent = time.monotonic()
             user.send(line)
-            answered, _ = wait_reply(emulator, user.id, index)
-            own.append(answered - sent)
+            own.append(answers.after(user.id, count) - sent)
         if press_submit:
-            summary = user.wait_for(lambda m: any("Kirim laporan" in b.text for row in m.buttons for b in row), timeout=30)
+            summary = user.wait_for(lambda m: any("Kirim laporan" in b.text for row in m.buttons for b in row), timeout=120)
             label = next(t for row in summary.buttons for t, _ in row if "Kirim laporan" in t)
-            index = call_count(emulator)
+            count = answers.mark(user.id)
             sent = time.monotonic()
             user.press(summary.message_id, text=label)
-            answered, _ = wait_reply(emulator, user.id, index)
-            own.append(answered - sent)
+            own.append(answers.after(user.id, count) - sent)
         with lock:
             latencies.extend(own)
 
@@ -155,6 +179,7 @@ def drive(emulator: BotApiEmulator, messages_for: list[list[str]], press_submit:
     began = time.monotonic()
     for thread in threads:
         thread.join()
+    answers.running = False
     return time.monotonic() - began, latencies
 
 
