@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage",
                              "sendLocation", "sendContact", "sendVoice", "sendAudio", "sendVideo", "sendVideoNote"})
+SCAN_ROWS = 2048  # unsent rows a tick looks through at most
+SCAN_PAGE = 128  # read this many at a time
 HARMLESS_BAD_REQUESTS = ("message is not modified", "query is too old", "message to delete not found")
 
 
@@ -185,20 +187,16 @@ class Dispatcher:
         if not self._sending:
             self._start_sending(loop_now)
         stale = now - self.limits.lease
-        async with self.db.read() as session:
-            rows = (await session.execute(
-                select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.method, OutboxMessage.status,
-                       OutboxMessage.not_before, OutboxMessage.claimed_at)
-                .where(OutboxMessage.status.in_(("pending", "sending"))).order_by(OutboxMessage.id).limit(2000)
-            )).all()
-        next_in = 5.0
-        seen: set[tuple[int, bool]] = set()
-        chosen: dict[int, tuple[int, tuple[int, bool]]] = {}  # row id -> (chat, lane)
         # No more than can start now: a token is taken when the call goes out, not while it
         # queues for a slot (queued calls would go out together with the next tick's, in a burst
         # Telegram counts). A finished send wakes the next tick.
         free = self.limits.concurrency - len(self._tasks)
-        for row_id, chat_id, method, status, not_before, claimed_at in rows:
+        if free <= 0:
+            return 2.0
+        next_in = 5.0
+        seen: set[tuple[int, bool]] = set()
+        chosen: dict[int, tuple[int, tuple[int, bool]]] = {}  # row id -> (chat, lane)
+        async for row_id, chat_id, method, status, not_before, claimed_at in self._queued():
             if len(chosen) >= free:
                 break
             # Only the oldest row of a chat may go: order within a chat. Callback answers form a
@@ -232,6 +230,25 @@ class Dispatcher:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return next_in
+
+    async def _queued(self) -> AsyncIterator[tuple[int, int, str, str, datetime, datetime | None]]:
+        """The unsent rows, oldest first, a page at a time (at most SCAN_ROWS): a tick that finds
+        what it can send among the first rows — the usual case, one or two free slots after a
+        send — reads no further, however long the queue behind them."""
+        after = 0
+        for _ in range(SCAN_ROWS // SCAN_PAGE):
+            async with self.db.read() as session:
+                page = (await session.execute(
+                    select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.method, OutboxMessage.status,
+                           OutboxMessage.not_before, OutboxMessage.claimed_at)
+                    .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.id > after)
+                    .order_by(OutboxMessage.id).limit(SCAN_PAGE)
+                )).all()
+            for row in page:
+                yield tuple(row)  # type: ignore[misc]
+            if len(page) < SCAN_PAGE:
+                return
+            after = page[-1][0]
 
     async def _claim(self, row_ids: list[int], now: datetime, stale: datetime) -> list[tuple[int, str, dict]]:
         """Claim the rows in one transaction; returns those this process got, with their calls."""
