@@ -32,6 +32,14 @@ class Kind(StrEnum):
     AUTO_CLOSE = "auto_close"  # not a message of its own: the case is closed now
 
 
+# The reminders each stage of a case can have (`due_for`): a case that had one of its stage's
+# today has been swept today.
+STAGE_KINDS: dict[Status, tuple[Kind, ...]] = {
+    Status.SUBMITTED: (Kind.VERIFY_DUE, Kind.VERIFY_OVERDUE), Status.RETURNED: (Kind.VERIFY_DUE, Kind.VERIFY_OVERDUE),
+    Status.VERIFIED: (Kind.BEFORE, Kind.DUE, Kind.OVERDUE), Status.RESPONDED: (Kind.CLOSING_SOON, Kind.AUTO_CLOSE),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ReminderRules:
     """Escalation thresholds in working days overdue, and the hours reminders may be sent."""

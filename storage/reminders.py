@@ -11,30 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.model import Status
-from cases.reminders import Kind, Window
+from cases.reminders import STAGE_KINDS, Window
 from storage.models import AuditEntry, Complaint, Reminder
-
-
-async def claim(session: AsyncSession, key: str, kind: str, day: date, now: datetime, *,
-                complaint_id: int | None = None, tier: int = 0, recipients: int = 0) -> bool:
-    """Insert the row unless its key exists; True when this call inserted it.
-
-    INSERT … ON CONFLICT DO NOTHING: a concurrent sweep waits for ours to commit and then finds
-    the key taken, so of two sweeps exactly one sends.
-    """
-    values = dict(key=key, kind=kind, day=day, created_at=now, complaint_id=complaint_id, tier=tier,
-                  recipients=recipients)  # fmt: skip
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Reminder).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(Reminder.id)
-    return (await session.execute(statement)).scalar_one_or_none() is not None
-
-
-# The reminder kinds of each stage: a case that had one of its stage's today was swept today.
-_STAGE_KINDS = {
-    Status.SUBMITTED: (Kind.VERIFY_DUE, Kind.VERIFY_OVERDUE), Status.RETURNED: (Kind.VERIFY_DUE, Kind.VERIFY_OVERDUE),
-    Status.VERIFIED: (Kind.BEFORE, Kind.DUE, Kind.OVERDUE), Status.RESPONDED: (Kind.CLOSING_SOON, Kind.AUTO_CLOSE),
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,16 +20,20 @@ class Claim:
     key: str
     kind: str
     day: date
-    complaint_id: int
-    tier: int
-    recipients: int
+    complaint_id: int | None = None
+    tier: int = 0
+    recipients: int = 0
 
 
 CLAIMS_PER_STATEMENT = 500  # SQLite allows 32,766 parameters a statement; seven a row
 
 
 async def claim_many(session: AsyncSession, claims: list[Claim], now: datetime) -> set[str]:
-    """`claim` for many keys in a few statements; returns the keys this call inserted."""
+    """Insert each row unless its key exists; returns the keys this call inserted.
+
+    INSERT … ON CONFLICT DO NOTHING: a concurrent sweep waits for ours to commit and then finds
+    the keys taken, so of two sweeps exactly one sends.
+    """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted: set[str] = set()
@@ -63,6 +45,12 @@ async def claim_many(session: AsyncSession, claims: list[Claim], now: datetime) 
     return inserted
 
 
+async def claim(session: AsyncSession, key: str, kind: str, day: date, now: datetime, *,
+                complaint_id: int | None = None, tier: int = 0, recipients: int = 0) -> bool:
+    """One row of `claim_many`; True when this call inserted it."""
+    return key in await claim_many(session, [Claim(key, kind, day, complaint_id, tier, recipients)], now)
+
+
 async def due_candidates(session: AsyncSession, window: Window) -> list[Complaint]:
     """The open cases that may have something due today (`cases.reminders.window`) and have had
     no reminder of their stage yet today: the first sweep of a day takes what is due, the later
@@ -72,7 +60,7 @@ async def due_candidates(session: AsyncSession, window: Window) -> list[Complain
 
     def not_swept(status: Status) -> Any:
         return ~exists().where(Reminder.complaint_id == c.id, Reminder.day == window.today,
-                               Reminder.kind.in_([k.value for k in _STAGE_KINDS[status]]))  # fmt: skip
+                               Reminder.kind.in_([k.value for k in STAGE_KINDS[status]]))  # fmt: skip
 
     bounds = or_(
         and_(c.status == Status.SUBMITTED.value, c.verification_due < window.verify_before, not_swept(Status.SUBMITTED)),

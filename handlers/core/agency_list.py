@@ -24,6 +24,11 @@ class AgencyChoice:
     name: str
 
 
+async def choices(repo: Repository) -> tuple[AgencyChoice, ...]:
+    """The active agencies, as the form offers them, read now."""
+    return tuple(AgencyChoice(a.code, a.name) for a in await repo.active_agencies())
+
+
 class AgencyList:
     def __init__(self, refresh_seconds: float = AGENCY_REFRESH_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
         self.refresh_seconds = refresh_seconds
@@ -34,6 +39,6 @@ class AgencyList:
     async def active(self, repo: Repository) -> tuple[AgencyChoice, ...]:
         now = self.clock()
         if not self._choices or now - self._loaded >= self.refresh_seconds:  # an empty list is not kept
-            self._choices = tuple(AgencyChoice(a.code, a.name) for a in await repo.active_agencies())
+            self._choices = await choices(repo)
             self._loaded = now
         return self._choices

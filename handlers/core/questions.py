@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from cases.kukar import KECAMATAN
-from handlers.core.agency_list import AgencyChoice
+from handlers.core.agency_list import AgencyChoice, choices
 from handlers.core.context import Context
 from handlers.core.events import FileRef
 from handlers.core.forms import Accept, Invalid, Option, Outcome, Prompt, Stay, Step
@@ -48,10 +48,7 @@ class FormContext:
 
 async def form_context(ctx: Context) -> FormContext:
     """What a form step reads, for this update: texts, today (WITA), limits, topics, agencies."""
-    if ctx.agencies is not None:
-        agencies: Sequence[AgencyChoice] = await ctx.agencies.active(ctx.repo)
-    else:
-        agencies = [AgencyChoice(a.code, a.name) for a in await ctx.repo.active_agencies()]
+    agencies = await (ctx.agencies.active(ctx.repo) if ctx.agencies is not None else choices(ctx.repo))
     return FormContext(
         texts=ctx.texts,
         today=ctx.calendar.local_date(ctx.now),

@@ -131,7 +131,7 @@ def test_keys_tell_case_kind_tier_and_day_apart() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cases.reminders import Window, window  # noqa: E402
+from cases.reminders import STAGE_KINDS, Window, window  # noqa: E402
 
 DAYS = st.dates(min_value=date(2026, 11, 20), max_value=date(2027, 2, 10))
 
@@ -168,8 +168,10 @@ def test_every_case_with_something_due_is_inside_the_window(status: Status, toda
                     agency_code="DPU", response_due=due, responded_at=responded,
                     citizen_replied_at=responded - timedelta(hours=1) if not replied else responded + timedelta(hours=1))  # fmt: skip
     now = at(today, hour)
-    if due_for(7, case, now, policy, rules):
+    dues = due_for(7, case, now, policy, rules)
+    if dues:
         assert inside(case, window(now, policy, rules)), (case, now)
+    assert all(due.kind in STAGE_KINDS[status] for due in dues), "the sweep's check of today's reminders knows every kind"
 
 
 def test_the_window_leaves_out_what_is_not_due_yet() -> None:
