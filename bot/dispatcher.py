@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, true, update
+from sqlalchemy import bindparam, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
@@ -352,24 +352,35 @@ class Dispatcher:
 
     async def _record(self, batch: list[tuple[int, int, dict, asyncio.Future[None]]]) -> None:
         now = self.clock()
+        sent = [{"row_id": row_id, "message_id": outcome["sent"]} for row_id, _, outcome, _ in batch if "sent" in outcome]
+        others = [(row_id, chat_id, outcome) for row_id, chat_id, outcome, _ in batch if "sent" not in outcome]
         wiped = False
         async with self.db.write() as session, session.begin():
-            rows = {row.id: row for row in await session.scalars(
-                select(OutboxMessage).where(OutboxMessage.id.in_([row_id for row_id, *_ in batch])))}
-            for row_id, chat_id, outcome, _ in batch:
-                row = rows.get(row_id)
-                if row is None:  # gone meanwhile (a person's data erased): nothing to record
-                    continue
-                wiped |= await self._apply_outcome(session, row, chat_id, outcome, now)
+            if sent:  # the common case, in plain statements: no row need be loaded to say it was sent
+                table = OutboxMessage.__table__
+                await session.execute(
+                    update(table).where(table.c.id == bindparam("row_id"))
+                    .values(status="sent", sent_at=now, result_message_id=bindparam("message_id"), claimed_at=None), sent)
+                # A whistleblower's message: forget where it went and what it said.
+                result = await session.execute(
+                    update(table).where(table.c.id.in_([item["row_id"] for item in sent]), table.c.sensitive.is_(True))
+                    .values(chat_id=0, payload={}))
+                wiped = bool(getattr(result, "rowcount", 0))
+            if others:
+                rows = {row.id: row for row in await session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.id.in_([row_id for row_id, *_ in others])))}
+                for row_id, chat_id, outcome in others:
+                    row = rows.get(row_id)
+                    if row is None:  # gone meanwhile (a person's data erased): nothing to record
+                        continue
+                    wiped |= await self._apply_outcome(session, row, chat_id, outcome, now)
         if wiped:
             self.on_wiped()
 
     async def _apply_outcome(self, session: AsyncSession, row: OutboxMessage, chat_id: int, outcome: dict, now: datetime) -> bool:
-        """Record one outcome on its row; True when the row was wiped."""
+        """Record one outcome other than "sent" on its row; True when the row was wiped."""
         row_id = row.id
-        if "sent" in outcome:
-            row.status, row.sent_at, row.result_message_id = "sent", now, outcome["sent"]
-        elif "retry_after" in outcome:
+        if "retry_after" in outcome:
             row.status, row.not_before = "pending", now + timedelta(seconds=outcome["retry_after"])
             log.info("429 for a chat: waiting %.0f s", outcome["retry_after"])
         elif "forbidden" in outcome:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.leadership import Leadership
-from bot.outbox import rows_for
+from bot.outbox import add_rows, rows_for
 from bot.telegram import BadRequest, NetworkError, TelegramApi
 from handlers.casework.cards import file_label
 from handlers.core.actions import Send
@@ -179,7 +179,7 @@ class FileFetcher:
                 attachment.fetch_status = REFUSED
                 attachment.error = f"content is {actual or 'unknown'}, declared {declared}"
                 log.warning("attachment %s rejected: %s", attachment_id, attachment.error)
-                session.add_all(await _refusal_notice(session, attachment))
+                await add_rows(session, await _refusal_notice(session, attachment))
                 return
             digest = hashlib.sha256(downloaded.content).hexdigest()
             path = self.files_dir / digest[:2] / digest

@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
 from bot.leadership import LEADERSHIP_CHECK_SECONDS, Leadership
-from bot.outbox import rows_for
+from bot.outbox import add_rows, rows_for
 from bot.retention import HOUR as RETENTION_HOUR
 from bot.retention import MINUTE as RETENTION_MINUTE
 from handlers.core.actions import Action
@@ -68,7 +68,7 @@ async def run_job(name: str, db: Database, config: HandlerConfig, tz: ZoneInfo, 
         ctx = Context(repo=Repository(session), config=config, calendar=calendar, now=now,
                       language=config.default_language, reads=db.read)  # fmt: skip
         rows = rows_for(await job.run(ctx))
-        session.add_all(rows)
+        await add_rows(session, rows)
     return len(rows)
 
 

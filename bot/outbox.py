@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.actions import (
@@ -24,7 +24,7 @@ from handlers.core.actions import (
     SendRendered,
 )
 from handlers.core.text import CAPTION_LIMIT, split_html
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, utcnow
 
 # A file re-sent by its kind: (method, field).
 SEND_FILE = {
@@ -123,3 +123,18 @@ async def supersede(session: AsyncSession, rows: Iterable[OutboxMessage]) -> Non
         await session.execute(update(OutboxMessage).where(
             OutboxMessage.chat_id == chat, OutboxMessage.coalesce_key == key, OutboxMessage.status == "pending",
         ).values(status="superseded"))  # fmt: skip
+
+
+async def add_rows(session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
+    """Queue the rows in one statement, in their order (ids are each chat's send order). A plain
+    INSERT, not the ORM's unit of work, which on SQLite inserts one row per statement to read
+    each id back — ids nobody here needs. On PostgreSQL the insert still announces the work
+    (storage.db)."""
+    if not rows:
+        return
+    now = utcnow()
+    await session.execute(insert(OutboxMessage.__table__), [
+        {"chat_id": row.chat_id, "method": row.method, "payload": row.payload, "status": row.status or "pending",
+         "attempts": 0, "not_before": row.not_before or now, "created_at": now, "sensitive": bool(row.sensitive),
+         "coalesce_key": row.coalesce_key}
+        for row in rows])  # fmt: skip

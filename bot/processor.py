@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.leadership import LOCK_NAMESPACE
-from bot.outbox import rows_for, supersede
+from bot.outbox import add_rows, rows_for, supersede
 from bot.tasks import finish_within
 from bot.telegram import TelegramApi
 from cases.calendar import WorkCalendar
@@ -40,6 +40,14 @@ BUSY_RETRY_SECONDS = 0.1  # another process has the chat: try its lock again thi
 BUSY_RETRIES = 100  # then leave it to the periodic sweep (run's timeout)
 PROCESSING_SLOTS_SQLITE = 2  # one in the writer, one ready behind it
 PROCESSING_SLOTS_POSTGRES = 6  # of the pool's 20 connections: the rest for sends, reads and the web server
+
+
+class _HandlerFailed(Exception):
+    """A handler raised on this update (the cause is chained)."""
+
+    def __init__(self, update_id: int, error: str) -> None:
+        super().__init__(update_id)
+        self.update_id, self.error = update_id, error
 
 
 class Processor:
@@ -133,60 +141,87 @@ class Processor:
         (look again), False when there is none after it, none at all, or it must wait; None when
         another process holds the chat. Knowing "another is pending" from the same query saves each
         update a second transaction (on SQLite, a second turn of the writer lock) to find nothing."""
-        async with self._slots, self.db.write() as session, session.begin():
-            if self.postgres:
-                locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:ns, :chat)"),
-                                              {"ns": LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF})
-                if not locked:
+        async with self._slots:
+            try:
+                async with self.db.write() as session, session.begin():
+                    if self.postgres and not await self._lock_chat(session, chat_id):
+                        return None
+                    rows = list(await session.scalars(
+                        select(InboxUpdate).where(InboxUpdate.chat_id == chat_id, InboxUpdate.status == "pending")
+                        .order_by(InboxUpdate.update_id).limit(2)
+                    ))
+                    if not rows:
+                        return False
+                    seconds = await self._apply(session, rows[0])
+                failed, more = False, len(rows) > 1
+            except _HandlerFailed as failure:  # its transaction is rolled back whole: count the attempt in another
+                outcome = await self._failed(chat_id, failure)
+                if outcome is None:
                     return None
-            rows = list(await session.scalars(
-                select(InboxUpdate).where(InboxUpdate.chat_id == chat_id, InboxUpdate.status == "pending")
-                .order_by(InboxUpdate.update_id).limit(2)
-            ))
-            if not rows:
-                return False
-            done, finished = await self._apply(session, rows[0])
-        if finished is not None:  # counted once committed
-            failed, seconds = finished
-            (metrics.UPDATES_FAILED if failed else metrics.UPDATES_PROCESSED).inc()
-            metrics.PROCESSING_SECONDS.observe(seconds)
+                given_up, seconds = outcome
+                if not given_up:
+                    return False  # stays pending; retried on the next wake
+                failed, more = True, False
+        (metrics.UPDATES_FAILED if failed else metrics.UPDATES_PROCESSED).inc()  # counted once committed
+        metrics.PROCESSING_SECONDS.observe(seconds)
         self.on_committed()
         self.on_wiped()  # the update's payload and sender are gone: empty them from the WAL too
-        return done and len(rows) > 1
+        return more
 
-    async def _apply(self, session: AsyncSession, row: InboxUpdate) -> tuple[bool, tuple[bool, float] | None]:
-        """(done, (failed, seconds since arrival) once the update is finished with). What a handler
-        learnt travels in return values, not on `self`: other chats' updates run in between awaits."""
+    async def _lock_chat(self, session: AsyncSession, chat_id: int) -> bool:
+        return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(:ns, :chat)"),
+                                         {"ns": LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF}))
+
+    async def _apply(self, session: AsyncSession, row: InboxUpdate) -> float:
+        """Handle the update and queue its answers; returns seconds since it arrived. What a handler
+        learnt travels in return values, not on `self`: other chats' updates run in between awaits.
+        A handler's failure raises _HandlerFailed: no savepoint on the way of every update for the
+        rare one that fails (a savepoint is two more statements each time)."""
         now = self.clock()
         seconds = max(0.0, (now - row.received_at).total_seconds())
-        actions: list[Action]
+        update_id = row.update_id  # a failed flush expires the row: no reading it then
         try:
-            async with session.begin_nested():
-                actions, sensitive = await self._handle(session, row, now)
+            actions, ctx = await self._handle(session, row, now)
+            await session.flush()  # a write the database refuses fails here, as the handler's, not at commit
         except Exception as exc:
-            row.attempts += 1
-            log.exception("update %s failed (attempt %d)", row.update_id, row.attempts)
-            if row.attempts < MAX_ATTEMPTS:
-                return False, None  # stays pending; retried on the next wake
-            session.add_all(rows_for(self._apology(row)))
-            row.status, row.error, row.payload = "failed", f"{type(exc).__name__}: {exc}"[:2000], None
-            row.processed_at, row.chat_id = now, 0
-            return True, (True, seconds)
+            raise _HandlerFailed(update_id, f"{type(exc).__name__}: {exc}"[:2000]) from exc
         row.status, row.processed_at, row.payload = "done", now, None
         row.chat_id = 0  # a processed update keeps its id (against redelivery), not who sent it
-        session.add_all(await self._rows(session, actions, now, sensitive))
-        return True, (False, seconds)
+        sensitive, strangers = (ctx.sensitive, ctx.strangers) if ctx is not None else (False, set())
+        await add_rows(session, await self._rows(session, actions, now, sensitive, strangers))
+        return seconds
 
-    async def _rows(self, session: AsyncSession, actions: list[Action], now: datetime, sensitive: bool) -> list[OutboxMessage]:
+    async def _failed(self, chat_id: int, failure: _HandlerFailed) -> tuple[bool, float] | None:
+        """Count a failed attempt at the update: (given up, seconds since it arrived). Given up
+        after MAX_ATTEMPTS (the sender hears an apology); not while it stays pending, or once it is
+        no longer pending (another process finished it meanwhile). None: another process has the chat."""
+        now = self.clock()
+        async with self.db.write() as session, session.begin():
+            if self.postgres and not await self._lock_chat(session, chat_id):
+                return None
+            row = await session.get(InboxUpdate, failure.update_id)
+            if row is None or row.status != "pending":
+                return False, 0.0
+            row.attempts += 1
+            log.error("update %s failed (attempt %d)", failure.update_id, row.attempts, exc_info=failure.__cause__)
+            if row.attempts < MAX_ATTEMPTS:
+                return False, 0.0
+            await add_rows(session, rows_for(self._apology(row)))
+            row.status, row.error, row.payload = "failed", failure.error, None
+            row.processed_at, row.chat_id = now, 0
+            return True, max(0.0, (now - row.received_at).total_seconds())
+
+    async def _rows(self, session: AsyncSession, actions: list[Action], now: datetime, sensitive: bool,
+                    strangers: set[int]) -> list[OutboxMessage]:
         """Outbox rows; those to a whistleblower (`sensitive`: the update was theirs), or to anyone the bot keeps no row for, are
         marked to be wiped once sent (the bot does not keep a record of people it does not know)."""
         rows = rows_for(actions, now=now)
         await supersede(session, rows)
         known = set(self.config.admin_ids)
         # The people this update already loaded (the sender, most often the only recipient) are
-        # known without asking the database again.
+        # known without asking the database again, and so are those it found to have no row.
         known |= {key[1][0] for key in session.identity_map.keys() if key[0] in (User, Admin)}
-        chats = {row.chat_id for row in rows} - known
+        chats = {row.chat_id for row in rows} - known - strangers
         if chats:
             known |= set(await session.scalars(union(select(User.telegram_id).where(User.telegram_id.in_(chats)),
                                                      select(Admin.telegram_id).where(Admin.telegram_id.in_(chats)))))
@@ -194,16 +229,15 @@ class Processor:
             row.sensitive = sensitive or row.chat_id not in known
         return rows
 
-    async def _handle(self, session: AsyncSession, row: InboxUpdate, now: datetime) -> tuple[list[Action], bool]:
-        """The update's actions, and whether it was a whistleblower's."""
+    async def _handle(self, session: AsyncSession, row: InboxUpdate, now: datetime) -> tuple[list[Action], Context | None]:
+        """The update's actions, and the context they were made in (None: nothing to handle)."""
         event = self.client.event_of(row.payload or {})
         if event is None:
-            return [], False
+            return [], None
         await self._refresh_calendar(session)
         ctx = Context(repo=Repository(session), config=self.config, calendar=self.calendar, now=now,
                       language=self.config.default_language, flood=self.flood, agencies=self.agencies, reads=self.db.read)
-        actions = await router.handle(event, ctx)
-        return actions, ctx.sensitive
+        return await router.handle(event, ctx), ctx
 
     async def _refresh_calendar(self, session: AsyncSession) -> None:
         moment = asyncio.get_running_loop().time()

@@ -34,8 +34,11 @@ async def handle(event: Event, ctx: Context) -> list[Action]:
     # A user row is kept only for people the bot must remember (reporters, staff, a chosen
     # language); writing to the bot alone leaves none, so a whistleblower leaves no trace here.
     user = await ctx.repo.user(event.user_id)
-    if user is None and await is_staff(ctx, event.user_id):
-        user = await ctx.remember(event)
+    if user is None:
+        if await is_staff(ctx, event.user_id):
+            user = await ctx.remember(event)
+        else:
+            ctx.strangers.add(event.user_id)
     chosen = user is not None and user.language_chosen
     ctx.language = user.language if user is not None and chosen else normalize_language(event.language_code, ctx.config.default_language)
     verdict = ctx.flood.check(event.user_id, ctx.now) if ctx.flood is not None else Verdict.PASS

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.models import AnonFile, Attachment, OutboxMessage
 
@@ -116,6 +116,16 @@ class AnnouncingSession(WriteSession):
 def _announce_work(session: Session, _context: object) -> None:
     if any(isinstance(added, _SENDER_WORK) for added in session.new):  # still the flush's rows here
         session.connection().exec_driver_sql(f"NOTIFY {WORK_CHANNEL}")
+
+
+_SENDER_TABLES = frozenset(model.__table__ for model in _SENDER_WORK)
+
+
+@event.listens_for(AnnouncingSession, "do_orm_execute")
+def _announce_inserted_work(state: ORMExecuteState) -> None:
+    # Rows queued by a plain INSERT (bot.outbox.add_rows) bypass the flush above.
+    if state.is_insert and getattr(state.statement, "table", None) in _SENDER_TABLES:
+        state.session.connection().exec_driver_sql(f"NOTIFY {WORK_CHANNEL}")
 
 
 def session_factory(engine: AsyncEngine, announce: bool = False, write: bool = True) -> async_sessionmaker[AsyncSession]:

@@ -66,7 +66,7 @@ async def _vault_disclose(settings: Settings, ticket: str, key_files: list[Path]
         for name, value in identity.items():
             print(f"{name}: {value}")
         if report.push is not None:
-            from bot.outbox import rows_for
+            from bot.outbox import add_rows, rows_for
             from handlers.core.actions import Send
             from handlers.core.i18n import texts
 
@@ -75,9 +75,7 @@ async def _vault_disclose(settings: Settings, ticket: str, key_files: list[Path]
             t = texts(str(target.get("language") or settings.default_language))
             text = t.gettext("⚖️ Your identity as the reporter of {ticket} was disclosed on {date}, by {operator}, on this basis: {reason}.")
             html = text.format(ticket=ticket, date=now.astimezone(settings.tz).strftime("%Y-%m-%d"), operator=_esc(operator), reason=_esc(reason))
-            for row in rows_for([Send(int(target["chat_id"]), html)]):
-                row.sensitive = True
-                session.add(row)
+            await add_rows(session, rows_for([Send(int(target["chat_id"]), html)], sensitive=True))
             print("the whistleblower is told in their chat (they asked for updates there)")
         else:
             print("the whistleblower cannot be told: they did not ask for updates in a chat")

@@ -31,7 +31,7 @@ def as_citizen(user_id: int) -> Actor:
 
 
 async def is_staff(ctx: Context, user_id: int) -> bool:
-    return await as_admin(ctx, user_id) is not None or await as_officer(ctx, user_id) is not None
+    return await roles.is_staff(ctx.repo.session, user_id, ctx.config.admin_ids)
 
 
 def allowed(ctx: Context, complaint: Complaint, actor: Actor) -> set[str]:

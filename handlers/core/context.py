@@ -59,6 +59,9 @@ class Context:
     # Set by a whistleblower's flow: its messages are wiped from the outbox once sent, and the
     # user's row (if any) is not touched.
     sensitive: bool = False
+    # People this update found to have neither a user row nor an admin row: the processor need
+    # not ask again whether the bot keeps a record of them (see bot.processor).
+    strangers: set[int] = field(default_factory=set)
     # Read sessions beside the transaction, for what only reads a lot (the figures): on SQLite
     # they do not hold the writer, and several can run at once. None: the transaction's session.
     reads: Sessions | None = None

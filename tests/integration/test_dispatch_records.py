@@ -21,6 +21,7 @@ from tests.e2e.harness import fresh_database
 
 BLOCKED = 7001  # this chat's user blocked the bot
 FAILING = 7002  # Telegram answers 502 for this one
+WHISTLEBLOWER = 7003  # a sensitive row: wiped once sent
 
 
 @pytest.fixture
@@ -76,22 +77,29 @@ def test_a_burst_of_outcomes_is_recorded_together_and_each_as_it_would_be_alone(
                                                status="pending") for chat in chats])  # fmt: skip
                 session.add(OutboxMessage(chat_id=BLOCKED, method="sendMessage", payload={"chat_id": BLOCKED, "text": "lagi"},
                                           status="pending"))  # fmt: skip
+                session.add(OutboxMessage(chat_id=WHISTLEBLOWER, method="sendMessage", status="pending", sensitive=True,
+                                          payload={"chat_id": WHISTLEBLOWER, "text": "token"}))  # fmt: skip
             telegram = Telegram(delay=0.05)
             limits = Limits(per_bot=10_000, bot_burst=10_000, per_chat=10_000, chat_burst=10_000, concurrency=16)
             dispatcher = Dispatcher(db, telegram, now, limits)  # type: ignore[arg-type]
             for _ in range(200):
                 await dispatcher.tick()
                 await asyncio.sleep(0.01)
-                if len(telegram.calls) >= len(chats) and not dispatcher._tasks:
+                if len(telegram.calls) >= len(chats) + 1 and not dispatcher._tasks:
                     break
             async with db.read() as session:
                 rows = {row.chat_id: (row.status, row.result_message_id, row.attempts)
-                        for row in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))}
+                        for row in await session.scalars(select(OutboxMessage).where(OutboxMessage.sensitive.is_(False))
+                                                         .order_by(OutboxMessage.id))}  # fmt: skip
                 second = await session.scalar(select(OutboxMessage.status).where(OutboxMessage.chat_id == BLOCKED)
                                               .order_by(OutboxMessage.id.desc()).limit(1))
                 user = await session.get(User, BLOCKED)
                 blocked = user is not None and user.blocked_at is not None
-            return len(recording), rows, blocked and second == "failed", len(telegram.calls)
+                wiped = [(row.status, row.chat_id, row.payload) for row in await session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.sensitive.is_(True)))]
+            assert wiped == [("sent", 0, {})], "a whistleblower's sent message keeps neither its chat nor its text"
+            assert WHISTLEBLOWER in telegram.calls
+            return len(recording), rows, blocked and second == "failed", len(telegram.calls) - 1
         finally:
             await db.dispose()
 
