@@ -178,11 +178,13 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
     calendar = WorkCalendar(settings.tz)
     config = handler_config(settings, client.username)
 
-    def committed() -> None:  # here, or (PostgreSQL) in another process: see storage.db.WORK_CHANNEL
-        dispatcher.wake()
-        fetcher.wake()
+    wakes = {db.WORK_CHANNEL: lambda: dispatcher.wake(), db.FILES_CHANNEL: lambda: fetcher.wake()}
 
-    sender = Leadership(database, "sender", metrics.SENDER_LEADER, listen={db.WORK_CHANNEL: committed})
+    def committed(channels: set[str]) -> None:  # here, or (PostgreSQL) in another process: see storage.db's channels
+        for channel in channels:
+            wakes[channel]()
+
+    sender = Leadership(database, "sender", metrics.SENDER_LEADER, listen=wakes)
     fetcher = FileFetcher(database, client, settings.files_dir, config.vault, role=sender)
     wiper = WalWiper(database.engine)
     policy = policy_of(settings, calendar)

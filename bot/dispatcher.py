@@ -93,6 +93,16 @@ class Limits:
     concurrency: int = 16
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What became of one claimed row's call, to be recorded."""
+
+    row_id: int
+    chat_id: int
+    outcome: dict
+    sensitive: bool  # wiped once sent
+
+
 @dataclass
 class _State:
     chats: dict[int, Bucket] = field(default_factory=dict)
@@ -120,7 +130,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._outcomes: list[tuple[int, int, dict, asyncio.Future[None]]] = []  # sent, not yet recorded
+        self._outcomes: list[tuple[_Outcome, asyncio.Future[None]]] = []  # sent, not yet recorded
         self._recorder: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -196,7 +206,10 @@ class Dispatcher:
         next_in = 5.0
         seen: set[tuple[int, bool]] = set()
         chosen: dict[int, tuple[int, tuple[int, bool]]] = {}  # row id -> (chat, lane)
-        async for row_id, chat_id, method, status, not_before, claimed_at in self._queued():
+        # The rows ahead of those that can go now are mostly of chats with a call in flight (a row
+        # or two each): a first page that size, not a full one, is what a tick usually reads.
+        first_page = 2 * (free + len(self._state.in_flight)) + 8
+        async for row_id, chat_id, method, status, not_before, claimed_at in self._queued(first_page):
             if len(chosen) >= free:
                 break
             # Only the oldest row of a chat may go: order within a chat. Callback answers form a
@@ -223,35 +236,37 @@ class Dispatcher:
             chosen[row_id] = (chat_id, lane)
         if not chosen:
             return next_in
-        for row_id, method, payload in await self._claim(list(chosen), now, stale):
+        for row_id, method, payload, sensitive in await self._claim(list(chosen), now, stale):
             chat_id, lane = chosen[row_id]
             self._state.in_flight.add(lane)
-            task = asyncio.create_task(self._send(row_id, method, payload, chat_id, lane))
+            task = asyncio.create_task(self._send(row_id, method, payload, chat_id, lane, sensitive))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return next_in
 
-    async def _queued(self) -> AsyncIterator[tuple[int, int, str, str, datetime, datetime | None]]:
-        """The unsent rows, oldest first, a page at a time (at most SCAN_ROWS): a tick that finds
-        what it can send among the first rows — the usual case, one or two free slots after a
-        send — reads no further, however long the queue behind them."""
-        after = 0
-        for _ in range(SCAN_ROWS // SCAN_PAGE):
+    async def _queued(self, first_page: int) -> AsyncIterator[tuple[int, int, str, str, datetime, datetime | None]]:
+        """The unsent rows, oldest first, a page at a time (`first_page` rows, then SCAN_PAGE, at
+        most SCAN_ROWS in all): a tick that finds what it can send among the first rows — the
+        usual case, one or two free slots after a send — reads no further, however long the
+        queue behind them."""
+        after, read, size = 0, 0, min(first_page, SCAN_PAGE)
+        while read < SCAN_ROWS:
             async with self.db.read() as session:
                 page = (await session.execute(
                     select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.method, OutboxMessage.status,
                            OutboxMessage.not_before, OutboxMessage.claimed_at)
                     .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.id > after)
-                    .order_by(OutboxMessage.id).limit(SCAN_PAGE)
+                    .order_by(OutboxMessage.id).limit(size)
                 )).all()
             for row in page:
                 yield tuple(row)  # type: ignore[misc]
-            if len(page) < SCAN_PAGE:
+            if len(page) < size:
                 return
-            after = page[-1][0]
+            after, read, size = page[-1][0], read + size, SCAN_PAGE
 
-    async def _claim(self, row_ids: list[int], now: datetime, stale: datetime) -> list[tuple[int, str, dict]]:
-        """Claim the rows in one transaction; returns those this process got, with their calls."""
+    async def _claim(self, row_ids: list[int], now: datetime, stale: datetime) -> list[tuple[int, str, dict, bool]]:
+        """Claim the rows in one transaction; returns those this process got, with their calls and
+        whether each is to be wiped once sent."""
         claimable = select(OutboxMessage.id).where(
             OutboxMessage.id.in_(row_ids),
             or_(OutboxMessage.status == "pending", (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale)),
@@ -261,27 +276,27 @@ class Dispatcher:
             result = await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id.in_(claimable.scalar_subquery()), fence)
                 .values(status="sending", claimed_at=now)
-                .returning(OutboxMessage.id, OutboxMessage.method, OutboxMessage.payload)
+                .returning(OutboxMessage.id, OutboxMessage.method, OutboxMessage.payload, OutboxMessage.sensitive)
             )
-            return sorted((row_id, method, dict(payload)) for row_id, method, payload in result.all())
+            return sorted((row_id, method, dict(payload), bool(sensitive)) for row_id, method, payload, sensitive in result.all())
 
-    async def _send(self, row_id: int, method: str, payload: dict, chat_id: int, lane: tuple[int, bool]) -> None:
+    async def _send(self, row_id: int, method: str, payload: dict, chat_id: int, lane: tuple[int, bool], sensitive: bool) -> None:
         try:
             async with self._slots:
                 outcome = await self._call(method, payload, chat_id)
-            await self._recorded(row_id, chat_id, outcome)
+            await self._recorded(_Outcome(row_id, chat_id, outcome, sensitive))
         except Exception:
             log.exception("recording outbox row %s failed; the lease will retry it", row_id)
         finally:
             self._state.in_flight.discard(lane)
             self.wake()
 
-    async def _recorded(self, row_id: int, chat_id: int, outcome: dict) -> None:
+    async def _recorded(self, outcome: _Outcome) -> None:
         """Record a send's outcome; returns once it is committed. Outcomes that arrive while a
         record transaction is under way are recorded together in the next one: one commit (one
         turn of SQLite's writer, one sync to disk) for a whole burst instead of one per message."""
         done = asyncio.get_running_loop().create_future()
-        self._outcomes.append((row_id, chat_id, outcome, done))
+        self._outcomes.append((outcome, done))
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record_batches())
         await done
@@ -292,11 +307,11 @@ class Dispatcher:
             try:
                 await self._record(batch)
             except Exception as exc:
-                for *_, done in batch:
+                for _, done in batch:
                     if not done.done():
                         done.set_exception(exc)
             else:
-                for *_, done in batch:
+                for _, done in batch:
                     if not done.done():
                         done.set_result(None)
 
@@ -350,10 +365,12 @@ class Dispatcher:
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return {"sent": message_id}
 
-    async def _record(self, batch: list[tuple[int, int, dict, asyncio.Future[None]]]) -> None:
+    async def _record(self, batch: list[tuple[_Outcome, asyncio.Future[None]]]) -> None:
         now = self.clock()
-        sent = [{"row_id": row_id, "message_id": outcome["sent"]} for row_id, _, outcome, _ in batch if "sent" in outcome]
-        others = [(row_id, chat_id, outcome) for row_id, chat_id, outcome, _ in batch if "sent" not in outcome]
+        outcomes = [outcome for outcome, _ in batch]
+        sent = [{"row_id": o.row_id, "message_id": o.outcome["sent"]} for o in outcomes if "sent" in o.outcome]
+        wipe = [o.row_id for o in outcomes if "sent" in o.outcome and o.sensitive]
+        others = [o for o in outcomes if "sent" not in o.outcome]
         wiped = False
         async with self.db.write() as session, session.begin():
             if sent:  # the common case, in plain statements: no row need be loaded to say it was sent
@@ -361,19 +378,17 @@ class Dispatcher:
                 await session.execute(
                     update(table).where(table.c.id == bindparam("row_id"))
                     .values(status="sent", sent_at=now, result_message_id=bindparam("message_id"), claimed_at=None), sent)
-                # A whistleblower's message: forget where it went and what it said.
-                result = await session.execute(
-                    update(table).where(table.c.id.in_([item["row_id"] for item in sent]), table.c.sensitive.is_(True))
-                    .values(chat_id=0, payload={}))
-                wiped = bool(getattr(result, "rowcount", 0))
+                if wipe:  # a whistleblower's message: forget where it went and what it said
+                    await session.execute(update(table).where(table.c.id.in_(wipe)).values(chat_id=0, payload={}))
+                    wiped = True
             if others:
                 rows = {row.id: row for row in await session.scalars(
-                    select(OutboxMessage).where(OutboxMessage.id.in_([row_id for row_id, *_ in others])))}
-                for row_id, chat_id, outcome in others:
-                    row = rows.get(row_id)
+                    select(OutboxMessage).where(OutboxMessage.id.in_([o.row_id for o in others])))}
+                for o in others:
+                    row = rows.get(o.row_id)
                     if row is None:  # gone meanwhile (a person's data erased): nothing to record
                         continue
-                    wiped |= await self._apply_outcome(session, row, chat_id, outcome, now)
+                    wiped |= await self._apply_outcome(session, row, o.chat_id, o.outcome, now)
         if wiped:
             self.on_wiped()
 

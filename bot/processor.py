@@ -28,7 +28,7 @@ from handlers.core.context import Context, HandlerConfig
 from handlers.core.flood import FloodGate
 from handlers.core.i18n import texts
 from storage import days_off
-from storage.db import Database
+from storage.db import WORK_CHANNEL, Database, queued
 from storage.models import Admin, InboxUpdate, OutboxMessage, User
 from storage.repo import Repository
 
@@ -58,7 +58,7 @@ class Processor:
         config: HandlerConfig,
         calendar: WorkCalendar,
         clock: Callable[[], datetime],
-        on_committed: Callable[[], None],
+        on_committed: Callable[[set[str]], None],
         on_wiped: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
@@ -153,7 +153,7 @@ class Processor:
                     if not rows:
                         return False
                     seconds = await self._apply(session, rows[0])
-                failed, more = False, len(rows) > 1
+                failed, more, channels = False, len(rows) > 1, queued(session)
             except _HandlerFailed as failure:  # its transaction is rolled back whole: count the attempt in another
                 outcome = await self._failed(chat_id, failure)
                 if outcome is None:
@@ -161,10 +161,10 @@ class Processor:
                 given_up, seconds = outcome
                 if not given_up:
                     return False  # stays pending; retried on the next wake
-                failed, more = True, False
+                failed, more, channels = True, False, {WORK_CHANNEL}
         (metrics.UPDATES_FAILED if failed else metrics.UPDATES_PROCESSED).inc()  # counted once committed
         metrics.PROCESSING_SECONDS.observe(seconds)
-        self.on_committed()
+        self.on_committed(channels)  # the kinds of work it queued (storage.db's channels)
         self.on_wiped()  # the update's payload and sender are gone: empty them from the WAL too
         return more
 

@@ -88,11 +88,14 @@ async def checkpoint_truncate(engine: AsyncEngine) -> None:
         await cursor.close()
 
 
-# PostgreSQL NOTIFY channel: a transaction that queues work for the sender (outbox rows, files to
-# fetch) announces it, and the process holding the sender role (bot.leadership) wakes at its
-# commit instead of at its next tick, whichever process (or `aduan` command) queued it.
+# PostgreSQL NOTIFY channels: a transaction that queues work for the sender announces it, and the
+# process holding the sender role (bot.leadership) wakes at its commit instead of at its next
+# tick, whichever process (or `aduan` command) queued it: outbox rows wake the dispatcher, files
+# to fetch or clean the file fetcher — not every answer sent wakes a look for files.
 WORK_CHANNEL = "aduan_work"
-_SENDER_WORK = (OutboxMessage, Attachment, AnonFile)
+FILES_CHANNEL = "aduan_files"
+_CHANNELS: dict[type, str] = {OutboxMessage: WORK_CHANNEL, Attachment: FILES_CHANNEL, AnonFile: FILES_CHANNEL}
+_TABLE_CHANNELS = {model.__table__: channel for model, channel in _CHANNELS.items()}
 
 
 class WriteSession(Session):
@@ -107,25 +110,44 @@ def _hold(session: Session, instance: object) -> None:
     session.info.setdefault("held", []).append(instance)
 
 
-class AnnouncingSession(WriteSession):
-    """PostgreSQL write sessions: NOTIFY WORK_CHANNEL in a flush that adds sender work (delivered
-    at commit, once per transaction however many rows)."""
+@event.listens_for(WriteSession, "after_flush")
+def _note_work(session: Session, _context: object) -> None:
+    for added in session.new:  # still the flush's rows here
+        channel = _CHANNELS.get(type(added))
+        if channel is not None:
+            _queued(session, channel)
 
 
-@event.listens_for(AnnouncingSession, "after_flush")
-def _announce_work(session: Session, _context: object) -> None:
-    if any(isinstance(added, _SENDER_WORK) for added in session.new):  # still the flush's rows here
-        session.connection().exec_driver_sql(f"NOTIFY {WORK_CHANNEL}")
-
-
-_SENDER_TABLES = frozenset(model.__table__ for model in _SENDER_WORK)
-
-
-@event.listens_for(AnnouncingSession, "do_orm_execute")
-def _announce_inserted_work(state: ORMExecuteState) -> None:
+@event.listens_for(WriteSession, "do_orm_execute")
+def _note_inserted_work(state: ORMExecuteState) -> None:
     # Rows queued by a plain INSERT (bot.outbox.add_rows) bypass the flush above.
-    if state.is_insert and getattr(state.statement, "table", None) in _SENDER_TABLES:
-        state.session.connection().exec_driver_sql(f"NOTIFY {WORK_CHANNEL}")
+    if state.is_insert:
+        channel = _TABLE_CHANNELS.get(getattr(state.statement, "table", None))  # type: ignore[arg-type]
+        if channel is not None:
+            _queued(state.session, channel)
+
+
+def _queued(session: Session, channel: str) -> None:
+    session.info.setdefault("queued", set()).add(channel)
+    notified = session.info.setdefault("notified", set())
+    if isinstance(session, AnnouncingSession) and channel not in notified:  # delivered at commit
+        notified.add(channel)
+        session.connection().exec_driver_sql(f"NOTIFY {channel}")
+
+
+@event.listens_for(WriteSession, "after_begin")
+def _new_transaction(session: Session, _transaction: object, _connection: object) -> None:
+    session.info.pop("notified", None)  # once per transaction, however many rows
+
+
+def queued(session: AsyncSession) -> set[str]:
+    """The channels of the work this session's transactions queued (for waking this process's
+    dispatcher or file fetcher once it has committed)."""
+    return set(session.info.get("queued", ()))
+
+
+class AnnouncingSession(WriteSession):
+    """PostgreSQL write sessions: NOTIFY a channel the first time a transaction queues its kind of work."""
 
 
 def session_factory(engine: AsyncEngine, announce: bool = False, write: bool = True) -> async_sessionmaker[AsyncSession]:

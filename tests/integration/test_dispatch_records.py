@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +111,35 @@ def test_a_burst_of_outcomes_is_recorded_together_and_each_as_it_would_be_alone(
     assert calls == len(chats), "the blocked user's second message was not sent"
     # Sixteen calls at a time, answered together: their outcomes share a transaction or two.
     assert transactions <= len(sent) // 4, f"{transactions} transactions recorded {len(sent)} messages"
+
+
+def test_a_tick_reads_past_a_first_page_of_rows_that_must_wait(database_url: str) -> None:
+    """A tick reads a small first page; when every row in it must wait (held replies, here), it
+    reads on, and the row behind them that may go goes in that tick."""
+    async def tick() -> tuple[list[int], int]:
+        db = Database(database_url)
+        try:
+            later = now() + timedelta(hours=1)
+            async with db.write() as session, session.begin():
+                session.add_all([OutboxMessage(chat_id=9000 + n, method="sendMessage", payload={"chat_id": 9000 + n, "text": "nanti"},
+                                               status="pending", not_before=later) for n in range(300)])  # fmt: skip
+                session.add(OutboxMessage(chat_id=9999, method="sendMessage", payload={"chat_id": 9999, "text": "sekarang"},
+                                          status="pending"))  # fmt: skip
+            telegram = Telegram(delay=0.0)
+            limits = Limits(per_bot=10_000, bot_burst=10_000, per_chat=10_000, chat_burst=10_000, concurrency=16)
+            dispatcher = Dispatcher(db, telegram, now, limits)  # type: ignore[arg-type]
+            reads = [0]
+            event.listen(db.reader_engine.sync_engine, "before_cursor_execute",
+                         lambda _c, _cur, sql, *_: reads.__setitem__(0, reads[0] + sql.startswith("SELECT outbox.id")))
+            for _ in range(20):  # the buckets start empty: the first ticks may find nothing to send yet
+                await dispatcher.tick()
+                await asyncio.sleep(0.01)
+                if telegram.calls and not dispatcher._tasks:
+                    break
+            return telegram.calls, reads[0]
+        finally:
+            await db.dispose()
+
+    calls, pages = asyncio.run(tick())
+    assert calls == [9999]
+    assert pages >= 3, "300 waiting rows do not fit in the first page and one more"

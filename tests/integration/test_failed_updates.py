@@ -49,7 +49,7 @@ def test_a_failing_update_is_retried_then_given_up_with_an_apology_and_leaves_no
                     await session.execute(text(sql))
             client = PtbClient("123456789:TEST-failed-updates", "http://127.0.0.1:9")
             processor = Processor(db, client, HandlerConfig(bot_username="kanal_aduan_test_bot"), WorkCalendar(),
-                                  lambda: datetime.now(timezone.utc), lambda: None)  # fmt: skip
+                                  lambda: datetime.now(timezone.utc), lambda _channels: None)  # fmt: skip
             await store_updates(db, [message(1, "/lapor")])
             seen = []
             for _ in range(MAX_ATTEMPTS):

@@ -11,7 +11,7 @@ import gc
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,7 +20,9 @@ from sqlalchemy import select, text
 
 from bot.dispatcher import Dispatcher
 from bot.leadership import LOCK_NAMESPACE, ROLE_KEYS, Leadership
-from storage.db import Database, upgrade_async
+from bot.outbox import add_rows, rows_for
+from handlers.core.actions import Send
+from storage.db import FILES_CHANNEL, WORK_CHANNEL, Database, queued, upgrade_async
 from storage.models import OutboxMessage
 from tests.e2e.harness import ROOT, fresh_database, query
 
@@ -211,7 +213,7 @@ def test_a_claim_skips_rows_another_transaction_has_locked_instead_of_waiting(da
                 # Without SKIP LOCKED this would wait for the transaction above, which waits for it.
                 got = await asyncio.wait_for(dispatcher._claim(ids, now(), now() - timedelta(seconds=30)), timeout=10)
             again = await dispatcher._claim(ids, now(), now() - timedelta(seconds=30))
-            return [row_id for row_id, _, _ in got], [row_id for row_id, _, _ in again]
+            return [row_id for row_id, *_ in got], [row_id for row_id, *_ in again]
         finally:
             for db in dbs:
                 await db.dispose()
@@ -254,6 +256,66 @@ def test_queued_work_wakes_the_sender_in_another_process_at_commit(database_url:
     if database_url.startswith("sqlite"):
         pytest.skip("NOTIFY is PostgreSQL's; on SQLite the one process wakes its own sender")
     assert asyncio.run(listen()) == (True, False, True, False)
+
+
+def test_rows_queued_by_a_plain_insert_wake_the_dispatcher_and_only_it(database_url: str) -> None:
+    """bot.outbox.add_rows queues outbox rows without the ORM's flush: it still NOTIFYs, on the
+    outbox's channel and not the file fetcher's, in each transaction of a session (not only its
+    first), and the session says what it queued (what wakes this process's own dispatcher)."""
+    async def listen() -> tuple[list[str], list[set[str]]]:
+        dbs = [Database(database_url) for _ in range(2)]
+        heard: list[str] = []
+        woken = asyncio.Event()
+
+        def hear(channel: str) -> Callable[[], None]:
+            return lambda: (heard.append(channel), woken.set())  # type: ignore[func-returns-value]
+
+        sender = Leadership(dbs[0], "sender", listen={WORK_CHANNEL: hear(WORK_CHANNEL), FILES_CHANNEL: hear(FILES_CHANNEL)})
+        try:
+            assert await sender.held()
+            await asyncio.sleep(0.2)
+            heard.clear()  # taking the role wakes its holder once, for what queued before
+            noted = []
+            async with dbs[1].write() as session:
+                for _ in range(2):
+                    woken.clear()
+                    async with session.begin():
+                        await add_rows(session, rows_for([Send(5, "hai"), Send(5, "lagi")]))
+                    await asyncio.wait_for(woken.wait(), timeout=10)
+                noted.append(queued(session))
+            await asyncio.sleep(0.5)  # anything else would have arrived by now
+            return heard, noted
+        finally:
+            await sender.release()
+            for db in dbs:
+                await db.dispose()
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("NOTIFY is PostgreSQL's; on SQLite the one process wakes its own sender")
+    assert asyncio.run(listen()) == ([WORK_CHANNEL, WORK_CHANNEL], [{WORK_CHANNEL}])
+
+
+def test_a_session_says_which_work_it_queued(database_url: str) -> None:
+    """What wakes this process's own dispatcher (both databases): outbox rows by a plain INSERT or
+    by the ORM, and nothing for a transaction that queued none."""
+    async def note() -> list[set[str]]:
+        db = Database(database_url)
+        try:
+            noted = []
+            async with db.write() as session, session.begin():
+                await session.execute(select(OutboxMessage.id))
+            noted.append(queued(session))
+            async with db.write() as session, session.begin():
+                await add_rows(session, rows_for([Send(5, "hai")]))
+            noted.append(queued(session))
+            async with db.write() as session, session.begin():
+                session.add(OutboxMessage(chat_id=5, method="sendMessage", payload={}, status="pending"))
+            noted.append(queued(session))
+            return noted
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(note()) == [set(), {WORK_CHANNEL}, {WORK_CHANNEL}]
 
 
 def test_processes_starting_together_migrate_one_at_a_time(tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ def test_a_form_update_stays_within_its_statement_budget(database_url: str) -> N
             await agencies.seed_if_empty(db.write)
             client = PtbClient("123456789:TEST-statement-budget", "http://127.0.0.1:9")
             processor = Processor(db, client, HandlerConfig(bot_username="kanal_aduan_test_bot"), WorkCalendar(),
-                                  lambda: datetime.now(timezone.utc), lambda: None)  # fmt: skip
+                                  lambda: datetime.now(timezone.utc), lambda _channels: None)  # fmt: skip
             for engine in {db.engine, db.reader_engine}:
                 event.listen(engine.sync_engine, "before_cursor_execute", count)
             updates = [message(i + 1, line) for i, line in enumerate(typed_answers(1))]
