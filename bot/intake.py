@@ -12,11 +12,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from bot import metrics
 from bot.telegram import Conflict, InvalidToken, NetworkError, TelegramApi, chat_of
-from storage.db import Database
+from storage.db import Database, dialect_insert
 from storage.models import InboxUpdate, utcnow
 
 log = logging.getLogger(__name__)
@@ -27,8 +25,7 @@ async def store_updates(db: Database, updates: Sequence[dict[str, Any]]) -> int:
     if not updates:
         return 0
     async with db.write() as session, session.begin():
-        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = dialect_insert(session)
         now = utcnow()
         rows = [
             {"update_id": int(u["update_id"]), "chat_id": chat_of(u), "payload": u, "status": "pending",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -86,6 +87,12 @@ async def checkpoint_truncate(engine: AsyncEngine) -> None:
         assert driver is not None
         cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         await cursor.close()
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """The INSERT construct of the session's database, for its ON CONFLICT (insert-if-absent)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 # PostgreSQL NOTIFY channels: a transaction that queues work for the sender announces it, and the

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.model import Status
 from cases.reminders import STAGE_KINDS, Window
+from storage.db import dialect_insert
 from storage.models import AuditEntry, Complaint, Reminder
 
 
@@ -34,8 +34,7 @@ async def claim_many(session: AsyncSession, claims: list[Claim], now: datetime) 
     INSERT … ON CONFLICT DO NOTHING: a concurrent sweep waits for ours to commit and then finds
     the keys taken, so of two sweeps exactly one sends.
     """
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     inserted: set[str] = set()
     for start in range(0, len(claims), CLAIMS_PER_STATEMENT):
         rows = [dict(key=c.key, kind=c.kind, day=c.day, created_at=now, complaint_id=c.complaint_id, tier=c.tier,

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.tickets import format_ticket
+from storage.db import dialect_insert
 from storage.models import (
     Agency,
     Attachment,
@@ -134,15 +135,15 @@ class Repository:
 
     async def next_ticket(self, year: int) -> str:
         # UPDATE ... RETURNING locks the counter row until commit, so two processes never share a number.
-        result = await self.session.execute(
-            update(TicketCounter).where(TicketCounter.year == year)
-            .values(last_number=TicketCounter.last_number + 1).returning(TicketCounter.last_number)
-        )
-        number = result.scalar_one_or_none()
+        count = (update(TicketCounter).where(TicketCounter.year == year)
+                 .values(last_number=TicketCounter.last_number + 1).returning(TicketCounter.last_number))
+        number = (await self.session.execute(count)).scalar_one_or_none()
         if number is None:
-            self.session.add(TicketCounter(year=year, last_number=1))
-            await self.session.flush()
-            number = 1
+            # The year's first report: its counter is created unless a concurrent transaction just
+            # did (then this waits for that one to commit and counts after it), never twice.
+            await self.session.execute(dialect_insert(self.session)(TicketCounter).values(year=year, last_number=0)
+                                       .on_conflict_do_nothing(index_elements=["year"]))
+            number = (await self.session.execute(count)).scalar_one()
         return format_ticket(year, number)
 
     async def complaint_for_update(self, update_id: int) -> Complaint | None:
