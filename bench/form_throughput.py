@@ -52,6 +52,7 @@ class Result:
     latencies: list[float]
     peak_rss: int
     cpu_seconds: float = 0.0  # the bot process(es)' CPU time (user + system) while the citizens drove it
+    sends: str = ""  # what became of our outbox rows (ours only): retries and failures show here
 
     @property
     def cpu_ms_per_update(self) -> float:
@@ -222,13 +223,31 @@ def run_ours(citizens: int, database: str | None, workdir: Path, synchronous: st
         name = "kanal-aduan" if synchronous == "FULL" or database else f"kanal-aduan ({synchronous})"
         if mode != "polling":
             name += f" {mode}"
-        return Result(name, len(latencies), seconds, latencies, watch.peak, cpu)
+        result = Result(name, len(latencies), seconds, latencies, watch.peak, cpu)
     finally:
         for process in processes:
             _stop(process)
         if proxy is not None:
             proxy.stop()
         emulator.stop()
+    result.sends = _send_outcomes(env["DATABASE_URL"])
+    return result
+
+
+def _send_outcomes(database_url: str) -> str:
+    """The outbox once the bot has stopped: a send that timed out and waited out its backoff, or
+    was refused, is otherwise seen only as latency (or as a citizen the driver gave up on)."""
+    from tests.e2e.harness import query
+
+    if database_url.startswith("postgresql://"):  # as bot.settings reads it: the bot always talks asyncpg
+        database_url = "postgresql+asyncpg://" + database_url.split("://", 1)[1]
+    counts: dict[str, int] = {}
+    retried = 0
+    for status, attempts, count in query(database_url, "SELECT status, attempts, COUNT(*) FROM outbox GROUP BY status, attempts"):
+        counts[status] = counts.get(status, 0) + count
+        retried += count if attempts else 0
+    unsent = counts.get("pending", 0) + counts.get("sending", 0)
+    return f"{counts.get('sent', 0)} sent, {retried} after a retry, {counts.get('failed', 0)} failed, {unsent} unsent at the stop"
 
 
 def run_echo(citizens: int, workdir: Path) -> Result:
@@ -381,6 +400,7 @@ def main() -> None:
     print(f"{args.citizens} citizens, {ours.updates // args.citizens} updates each, {os.cpu_count()} CPUs")
     for run in runs:
         print(report(run, base))
+        print(f"{run.name} outbox: {run.sends}")
         if form is not None:
             print(report(run, form))
     for run in runs[1:]:
