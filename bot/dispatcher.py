@@ -422,7 +422,7 @@ class Dispatcher:
                 backoff = min(300.0, 2 ** row.attempts) * random.uniform(0.8, 1.2)
                 row.status, row.not_before, row.error = "pending", now + timedelta(seconds=backoff), outcome["retry"]
         row.claimed_at = None
-        if row.sensitive and row.status in ("sent", "failed"):  # a whistleblower's message: forget where it went and what it said
+        if row.sensitive and row.status == "failed":  # a whistleblower's message: forget where it went and what it said (sent ones: see _record)
             row.chat_id, row.payload = 0, {}
             return True
         return False
