@@ -237,10 +237,10 @@ def run_ours(citizens: int, database: str | None, workdir: Path, synchronous: st
 def _send_outcomes(database_url: str) -> str:
     """The outbox once the bot has stopped: a send that timed out and waited out its backoff, or
     was refused, is otherwise seen only as latency (or as a citizen the driver gave up on)."""
+    from bot.settings import async_database_url
     from tests.e2e.harness import query
 
-    if database_url.startswith("postgresql://"):  # as bot.settings reads it: the bot always talks asyncpg
-        database_url = "postgresql+asyncpg://" + database_url.split("://", 1)[1]
+    database_url = async_database_url(database_url)  # as the bot read it
     counts: dict[str, int] = {}
     retried = 0
     for status, attempts, count in query(database_url, "SELECT status, attempts, COUNT(*) FROM outbox GROUP BY status, attempts"):

@@ -27,6 +27,16 @@ class SettingsError(Exception):
     """A setting is missing or invalid; the message names it."""
 
 
+def async_database_url(value: str) -> str:
+    """DATABASE_URL as the bot uses it. Accepts the URL operators paste from their hosting panel
+    (postgres:// or postgresql://); we always talk asyncpg."""
+    if value.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + value.split("://", 1)[1]
+    if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError("must be sqlite+aiosqlite:///PATH or postgresql://USER@HOST/DB")
+    return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -158,12 +168,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        if value.startswith(("postgres://", "postgresql://")):
-            # Accept the URL operators paste from their hosting panel; we always talk asyncpg.
-            return "postgresql+asyncpg://" + value.split("://", 1)[1]
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("must be sqlite+aiosqlite:///PATH or postgresql://USER@HOST/DB")
-        return value
+        return async_database_url(value)
 
     @field_validator("timezone")
     @classmethod
