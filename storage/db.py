@@ -36,18 +36,21 @@ def create_engine(url: str, *, reader: bool = False, synchronous: str = "FULL") 
     `synchronous`: FULL (the default) syncs the WAL to disk at every commit, so what the bot has
     told anyone of (Telegram that an update was received, a citizen their ticket) survives a power
     cut; NORMAL survives kill -9 but may lose the last commits to a power cut (measured in bench/)."""
+    # hide_parameters: a database error's message (logged, and kept on a failed inbox row) names
+    # the statement but not its values — a draft's text, a chat id.
     if synchronous not in SQLITE_SYNCHRONOUS:
         raise ValueError(f"synchronous must be one of {SQLITE_SYNCHRONOUS}")
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
     database = parsed.database or ""
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     if reader:
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=5, max_overflow=5)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=5, max_overflow=5, hide_parameters=True)
     else:
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=600)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=600,
+                                     hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -39,7 +39,7 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_a_failing_update_is_retried_then_given_up_with_an_apology_and_leaves_nothing_half_written(database_url: str) -> None:
-    async def run() -> list[tuple]:
+    async def run() -> tuple[list[tuple], str | None]:
         await upgrade_async(database_url)
         db = Database(database_url)
         try:
@@ -61,14 +61,18 @@ def test_a_failing_update_is_retried_then_given_up_with_an_apology_and_leaves_no
                     drafts = await session.scalar(select(func.count()).select_from(Conversation))
                     seen.append((row.status, row.attempts, row.chat_id, row.payload is None, drafts,
                                  [payload.get("text", "") for payload in outbox]))
-            return seen
+                    error = row.error
+            return seen, error
         finally:
             await db.dispose()
 
-    seen = asyncio.run(run())
+    seen, error = asyncio.run(run())
     for status, attempts, chat, wiped, drafts, texts in seen[:-1]:  # tried again: kept, nothing sent, nothing half-written
         assert (status, chat, wiped, drafts, texts) == ("pending", CITIZEN, False, 0, []), seen
     assert [attempts for _, attempts, *_ in seen] == list(range(1, MAX_ATTEMPTS + 1))
     status, _, chat, wiped, drafts, texts = seen[-1]
     assert (status, chat, wiped, drafts) == ("failed", 0, True, 0), seen
     assert len(texts) == 1 and "terjadi gangguan" in texts[0], texts  # the apology, in the default Indonesian
+    # What the database said is kept, without the statement's values (the draft, the sender's id).
+    assert error is not None and "drafts refused" in error, error
+    assert str(CITIZEN) not in error and "report_class" not in error, error
