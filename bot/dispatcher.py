@@ -8,7 +8,11 @@
 * a row is claimed (status ``sending``) before the call; a claim older than the lease is taken
   over, so a process killed mid-send loses nothing (the message may then arrive twice, which is
   the one case Telegram itself cannot tell apart). Claims skip rows another transaction has locked
-  (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so no row is ever claimed twice at once.
+  (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so no row is ever claimed twice at once;
+* what became of the calls since the last tick is recorded in the transaction of the tick's
+  claims: one write transaction (on SQLite one turn of the writer, one sync to disk) for both.
+  A chat's next row is claimed only in a transaction that also records its previous one as sent,
+  so a process killed in between resends the previous row, never the next one before it.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMe
                              "sendLocation", "sendContact", "sendVoice", "sendAudio", "sendVideo", "sendVideoNote"})
 SCAN_ROWS = 2048  # unsent rows a tick looks through at most
 SCAN_PAGE = 128  # read this many at a time
+RECORD_TRIES = 3  # a batch of outcomes whose recording failed this often is left to the lease
 HARMLESS_BAD_REQUESTS = ("message is not modified", "query is too old", "message to delete not found")
 
 
@@ -101,12 +106,22 @@ class _Outcome:
     chat_id: int
     outcome: dict
     sensitive: bool  # wiped once sent
+    lane: tuple[int, bool]
+
+    @property
+    def sent(self) -> bool:
+        return "sent" in self.outcome
 
 
 @dataclass
 class _State:
     chats: dict[int, Bucket] = field(default_factory=dict)
     in_flight: set[tuple[int, bool]] = field(default_factory=set)  # (chat, callback lane) with a call under way
+    # Calls answered, not yet recorded (the next claiming transaction records them), and of
+    # those the rows sent: no longer in the way of their chat's next row.
+    outcomes: list[_Outcome] = field(default_factory=list)
+    sent_unrecorded: set[int] = field(default_factory=set)
+    record_failures: int = 0
 
 
 class Dispatcher:
@@ -130,8 +145,6 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._outcomes: list[tuple[_Outcome, asyncio.Future[None]]] = []  # sent, not yet recorded
-        self._recorder: asyncio.Task[None] | None = None
         self._stopping = False
 
     def wake(self) -> None:
@@ -168,7 +181,18 @@ class Dispatcher:
         """After `stop` and `run` returned: let the sends in flight finish and be recorded; returns
         how many were still unfinished at `timeout` (their rows stay claimed: the lease resends them)."""
         self.stop()
-        return await finish_within(self._tasks, timeout)
+        late = await finish_within(self._tasks, timeout)
+        if self._state.outcomes:
+            try:
+                await self._commit([], self.clock(), self.clock() - self.limits.lease)
+            except Exception:
+                log.exception("recording the last outcomes failed; the lease will resend those rows")
+        return late
+
+    @property
+    def idle(self) -> bool:
+        """No call under way, none unrecorded."""
+        return not self._tasks and not self._state.outcomes
 
     def _chat_bucket(self, chat_id: int) -> Bucket:
         bucket = self._state.chats.get(chat_id)
@@ -189,10 +213,12 @@ class Dispatcher:
         """Start every send that may go now; returns seconds until the next one may."""
         if self._stopping:
             return 5.0
+        now = self.clock()
         if self.role is not None and not self.role.holds:
             self._sending = False
+            if self._state.outcomes:  # calls made while we held it are recorded all the same
+                await self._commit([], now, now - self.limits.lease)
             return float(LEADERSHIP_CHECK_SECONDS)  # taking the role wakes us
-        now = self.clock()
         loop_now = asyncio.get_running_loop().time()
         if not self._sending:
             self._start_sending(loop_now)
@@ -202,6 +228,8 @@ class Dispatcher:
         # Telegram counts). A finished send wakes the next tick.
         free = self.limits.concurrency - len(self._tasks)
         if free <= 0:
+            if self._state.outcomes:
+                await self._commit([], now, stale)
             return 2.0
         next_in = 5.0
         seen: set[tuple[int, bool]] = set()
@@ -214,6 +242,8 @@ class Dispatcher:
                 break
             # Only the oldest row of a chat may go: order within a chat. Callback answers form a
             # lane of their own so a queue of messages never leaves a button spinning.
+            if row_id in self._state.sent_unrecorded:  # sent: its chat's next row may go
+                continue
             lane = (chat_id, method == "answerCallbackQuery")
             if lane in seen:
                 continue
@@ -234,9 +264,9 @@ class Dispatcher:
                 self._chat_bucket(chat_id).take(loop_now)
                 self.bot_bucket.take(loop_now)
             chosen[row_id] = (chat_id, lane)
-        if not chosen:
+        if not chosen and not self._state.outcomes:
             return next_in
-        for row_id, method, payload, sensitive in await self._claim(list(chosen), now, stale):
+        for row_id, method, payload, sensitive in await self._commit(list(chosen), now, stale):
             chat_id, lane = chosen[row_id]
             self._state.in_flight.add(lane)
             task = asyncio.create_task(self._send(row_id, method, payload, chat_id, lane, sensitive))
@@ -265,55 +295,75 @@ class Dispatcher:
             after, read, size = page[-1][0], read + size, SCAN_PAGE
 
     async def _claim(self, row_ids: list[int], now: datetime, stale: datetime) -> list[tuple[int, str, dict, bool]]:
-        """Claim the rows in one transaction; returns those this process got, with their calls and
-        whether each is to be wiped once sent."""
+        """Claim the rows (recording what calls have been answered meanwhile); returns those this
+        process got, with their calls and whether each is to be wiped once sent."""
+        return await self._commit(row_ids, now, stale)
+
+    async def _commit(self, row_ids: list[int], now: datetime, stale: datetime) -> list[tuple[int, str, dict, bool]]:
+        """One write transaction: record the outcomes waiting, then claim `row_ids`. Outcomes whose
+        recording failed are tried again with the next claim; after RECORD_TRIES they are given up
+        (their rows, still claimed, are resent after the lease, as if this process had died)."""
+        batch, self._state.outcomes = self._state.outcomes, []
+        try:
+            async with self.db.write() as session, session.begin():
+                wiped = await self._record(session, batch, now) if batch else False
+                claimed = await self._claim_rows(session, row_ids, now, stale) if row_ids else []
+        except BaseException:
+            if batch:
+                self._state.record_failures += 1
+                if self._state.record_failures < RECORD_TRIES:
+                    self._state.outcomes[:0] = batch
+                else:
+                    log.error("recording %d outcomes failed %d times; the lease will resend those rows",
+                              len(batch), self._state.record_failures)
+                    self._recorded(batch)
+            raise
+        if batch:
+            self._state.record_failures = 0
+            self._recorded(batch)
+        if wiped:
+            self.on_wiped()
+        return claimed
+
+    def _recorded(self, batch: list[_Outcome]) -> None:
+        """The batch is recorded (or given up): a chat whose row was not sent may go on (its row,
+        back to pending or failed, says when)."""
+        for outcome in batch:
+            self._state.sent_unrecorded.discard(outcome.row_id)
+            if not outcome.sent:
+                self._state.in_flight.discard(outcome.lane)
+                self.wake()
+
+    async def _claim_rows(self, session: AsyncSession, row_ids: list[int], now: datetime,
+                          stale: datetime) -> list[tuple[int, str, dict, bool]]:
         claimable = select(OutboxMessage.id).where(
             OutboxMessage.id.in_(row_ids),
             or_(OutboxMessage.status == "pending", (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale)),
         ).with_for_update(skip_locked=True)
         fence = self.role.fence() if self.role is not None else true()
-        async with self.db.write() as session, session.begin():
-            result = await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id.in_(claimable.scalar_subquery()), fence)
-                .values(status="sending", claimed_at=now)
-                .returning(OutboxMessage.id, OutboxMessage.method, OutboxMessage.payload, OutboxMessage.sensitive)
-            )
-            return sorted((row_id, method, dict(payload), bool(sensitive)) for row_id, method, payload, sensitive in result.all())
+        result = await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(claimable.scalar_subquery()), fence)
+            .values(status="sending", claimed_at=now)
+            .returning(OutboxMessage.id, OutboxMessage.method, OutboxMessage.payload, OutboxMessage.sensitive)
+        )
+        return sorted((row_id, method, dict(payload), bool(sensitive)) for row_id, method, payload, sensitive in result.all())
 
     async def _send(self, row_id: int, method: str, payload: dict, chat_id: int, lane: tuple[int, bool], sensitive: bool) -> None:
+        sent = False
         try:
             async with self._slots:
                 outcome = await self._call(method, payload, chat_id)
-            await self._recorded(_Outcome(row_id, chat_id, outcome, sensitive))
+            self._state.outcomes.append(_Outcome(row_id, chat_id, outcome, sensitive, lane))
+            if "sent" in outcome:
+                self._state.sent_unrecorded.add(row_id)
+                sent = True
         except Exception:
-            log.exception("recording outbox row %s failed; the lease will retry it", row_id)
+            log.exception("sending outbox row %s failed; the lease will retry it", row_id)
+            sent = True  # nothing to record: the row stays claimed, in its chat's way, until the lease
         finally:
-            self._state.in_flight.discard(lane)
+            if sent:  # otherwise the lane stays taken until the outcome is recorded (see _recorded)
+                self._state.in_flight.discard(lane)
             self.wake()
-
-    async def _recorded(self, outcome: _Outcome) -> None:
-        """Record a send's outcome; returns once it is committed. Outcomes that arrive while a
-        record transaction is under way are recorded together in the next one: one commit (one
-        turn of SQLite's writer, one sync to disk) for a whole burst instead of one per message."""
-        done = asyncio.get_running_loop().create_future()
-        self._outcomes.append((outcome, done))
-        if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record_batches())
-        await done
-
-    async def _record_batches(self) -> None:
-        while self._outcomes:
-            batch, self._outcomes = self._outcomes, []
-            try:
-                await self._record(batch)
-            except Exception as exc:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-            else:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_result(None)
 
     async def _with_uploads(self, payload: dict) -> dict | None:
         """Replace "anon-file:<name>" by the cleaned bytes to upload, and {"render": spec} by the
@@ -365,32 +415,30 @@ class Dispatcher:
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return {"sent": message_id}
 
-    async def _record(self, batch: list[tuple[_Outcome, asyncio.Future[None]]]) -> None:
-        now = self.clock()
-        outcomes = [outcome for outcome, _ in batch]
-        sent = [{"row_id": o.row_id, "message_id": o.outcome["sent"]} for o in outcomes if "sent" in o.outcome]
-        wipe = [o.row_id for o in outcomes if "sent" in o.outcome and o.sensitive]
-        others = [o for o in outcomes if "sent" not in o.outcome]
+    async def _record(self, session: AsyncSession, outcomes: list[_Outcome], now: datetime) -> bool:
+        """Record the calls' outcomes on their rows; True when a row was wiped."""
+        others = [o for o in outcomes if not o.sent]
         wiped = False
-        async with self.db.write() as session, session.begin():
-            if sent:  # the common case, in plain statements: no row need be loaded to say it was sent
-                table = OutboxMessage.__table__
-                await session.execute(
-                    update(table).where(table.c.id == bindparam("row_id"))
-                    .values(status="sent", sent_at=now, result_message_id=bindparam("message_id"), claimed_at=None), sent)
-                if wipe:  # a whistleblower's message: forget where it went and what it said
-                    await session.execute(update(table).where(table.c.id.in_(wipe)).values(chat_id=0, payload={}))
-                    wiped = True
-            if others:
-                rows = {row.id: row for row in await session.scalars(
-                    select(OutboxMessage).where(OutboxMessage.id.in_([o.row_id for o in others])))}
-                for o in others:
-                    row = rows.get(o.row_id)
-                    if row is None:  # gone meanwhile (a person's data erased): nothing to record
-                        continue
-                    wiped |= await self._apply_outcome(session, row, o.chat_id, o.outcome, now)
-        if wiped:
-            self.on_wiped()
+        table = OutboxMessage.__table__
+        for sensitive in (False, True):  # the common case, in plain statements: no row is loaded to say it was sent
+            sent = [{"row_id": o.row_id, "message_id": o.outcome["sent"]} for o in outcomes if o.sent and o.sensitive == sensitive]
+            if not sent:
+                continue
+            # A whistleblower's message, or one to a stranger: forget where it went and what it said.
+            wipe = {"chat_id": 0, "payload": {}} if sensitive else {}
+            await session.execute(
+                update(table).where(table.c.id == bindparam("row_id"))
+                .values(status="sent", sent_at=now, result_message_id=bindparam("message_id"), claimed_at=None, **wipe), sent)
+            wiped |= sensitive
+        if others:
+            rows = {row.id: row for row in await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_([o.row_id for o in others])))}
+            for o in others:
+                row = rows.get(o.row_id)
+                if row is None:  # gone meanwhile (a person's data erased): nothing to record
+                    continue
+                wiped |= await self._apply_outcome(session, row, o.chat_id, o.outcome, now)
+        return wiped
 
     async def _apply_outcome(self, session: AsyncSession, row: OutboxMessage, chat_id: int, outcome: dict, now: datetime) -> bool:
         """Record one outcome other than "sent" on its row; True when the row was wiped."""

@@ -85,7 +85,7 @@ def test_a_burst_of_outcomes_is_recorded_together_and_each_as_it_would_be_alone(
             for _ in range(200):
                 await dispatcher.tick()
                 await asyncio.sleep(0.01)
-                if len(telegram.calls) >= len(chats) + 1 and not dispatcher._tasks:
+                if len(telegram.calls) >= len(chats) + 1 and dispatcher.idle:
                     break
             async with db.read() as session:
                 rows = {row.chat_id: (row.status, row.result_message_id, row.attempts)
@@ -134,7 +134,7 @@ def test_a_tick_reads_past_a_first_page_of_rows_that_must_wait(database_url: str
             for _ in range(20):  # the buckets start empty: the first ticks may find nothing to send yet
                 await dispatcher.tick()
                 await asyncio.sleep(0.01)
-                if telegram.calls and not dispatcher._tasks:
+                if telegram.calls and dispatcher.idle:
                     break
             return telegram.calls, reads[0]
         finally:
@@ -143,3 +143,48 @@ def test_a_tick_reads_past_a_first_page_of_rows_that_must_wait(database_url: str
     calls, pages = asyncio.run(tick())
     assert calls == [9999]
     assert pages >= 3, "300 waiting rows do not fit in the first page and one more"
+
+
+def test_a_chats_next_row_is_claimed_in_the_transaction_that_records_the_one_before(database_url: str) -> None:
+    """Five messages to one chat: each is sent only once the one before it is recorded as sent
+    (a process killed while sending it would resend that one, never an earlier one after it), and
+    recording a message shares the transaction that claims the next: six write transactions, not ten."""
+    async def send() -> tuple[list[str], list[list[str]], int]:
+        db = Database(database_url)
+        chat = 8100
+        seen: list[list[str]] = []  # at each call, the statuses of the rows before the one being sent
+
+        class Checking:
+            calls: list[str] = []
+
+            async def call(self, method: str, payload: dict[str, Any]) -> Any:
+                self.calls.append(payload["text"])
+                async with db.read() as session:
+                    seen.append(list(await session.scalars(
+                        select(OutboxMessage.status).where(OutboxMessage.chat_id == chat, OutboxMessage.payload["text"].as_string()
+                                                           < payload["text"]).order_by(OutboxMessage.id))))
+                return {"message_id": len(self.calls)}
+
+        transactions = [0]
+        event.listen(db.engine.sync_engine, "commit", lambda _c: transactions.__setitem__(0, transactions[0] + 1))
+        try:
+            async with db.write() as session, session.begin():
+                session.add_all([OutboxMessage(chat_id=chat, method="sendMessage", payload={"chat_id": chat, "text": str(n)},
+                                               status="pending") for n in range(5)])  # fmt: skip
+            transactions[0] = 0
+            telegram = Checking()
+            limits = Limits(per_bot=10_000, bot_burst=10_000, per_chat=10_000, chat_burst=10_000, concurrency=16)
+            dispatcher = Dispatcher(db, telegram, now, limits)  # type: ignore[arg-type]
+            for _ in range(200):
+                await dispatcher.tick()
+                await asyncio.sleep(0.01)
+                if len(telegram.calls) == 5 and dispatcher.idle:
+                    break
+            return telegram.calls, seen, transactions[0]
+        finally:
+            await db.dispose()
+
+    calls, seen, transactions = asyncio.run(send())
+    assert calls == ["0", "1", "2", "3", "4"]
+    assert seen == [["sent"] * n for n in range(5)], seen
+    assert transactions == 6, f"{transactions} write transactions sent five messages"
