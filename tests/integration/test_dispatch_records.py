@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from bot.dispatcher import Dispatcher, Limits
 from bot.telegram import Forbidden, ServerError
@@ -188,3 +188,66 @@ def test_a_chats_next_row_is_claimed_in_the_transaction_that_records_the_one_bef
     assert calls == ["0", "1", "2", "3", "4"]
     assert seen == [["sent"] * n for n in range(5)], seen
     assert transactions == 6, f"{transactions} write transactions sent five messages"
+
+
+REFUSE_SQLITE = ("CREATE TRIGGER refuse_records BEFORE UPDATE OF status ON outbox WHEN NEW.status = 'sent' "
+                 "BEGIN SELECT RAISE(ABORT, 'records refused'); END")  # fmt: skip
+REFUSE_POSTGRES = (
+    "CREATE FUNCTION refuse_records() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'records refused'; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER refuse_records BEFORE UPDATE OF status ON outbox FOR EACH ROW WHEN (NEW.status = 'sent') "
+    "EXECUTE FUNCTION refuse_records()",
+)
+
+
+@pytest.mark.parametrize("failures", [1, 3])
+def test_an_outcome_the_database_will_not_record_is_tried_again_then_left_to_the_lease(database_url: str, failures: int) -> None:
+    """Recording "sent" fails `failures` times (the database away, here a trigger). Once: the
+    outcome is recorded by the next claim and nothing is sent twice. Three times (RECORD_TRIES):
+    it is given up, and the row, still claimed, is resent after the lease — before the chat's next
+    message, never after it."""
+    async def send() -> tuple[list[str], list[str], int]:
+        db = Database(database_url)
+        chat = 8200
+        postgres = db.is_postgres
+        try:
+            async with db.write() as session, session.begin():
+                session.add_all([OutboxMessage(chat_id=chat, method="sendMessage", payload={"chat_id": chat, "text": str(n)},
+                                               status="pending") for n in range(2)])  # fmt: skip
+                for sql in REFUSE_POSTGRES if postgres else (REFUSE_SQLITE,):
+                    await session.execute(text(sql))
+
+            class Answering:
+                calls: list[str] = []
+
+                async def call(self, method: str, payload: dict[str, Any]) -> Any:
+                    self.calls.append(payload["text"])
+                    return {"message_id": len(self.calls)}
+
+            telegram = Answering()
+            limits = Limits(per_bot=10_000, bot_burst=10_000, per_chat=10_000, chat_burst=10_000, concurrency=16,
+                            lease=timedelta(seconds=0.5))  # fmt: skip
+            dispatcher = Dispatcher(db, telegram, now, limits)  # type: ignore[arg-type]
+            refused = 0
+            for _ in range(200):
+                try:
+                    await dispatcher.tick()
+                except Exception as exc:
+                    assert "records refused" in str(exc)
+                    refused += 1
+                    if refused == failures:
+                        async with db.write() as session, session.begin():
+                            await session.execute(text("DROP TRIGGER refuse_records ON outbox" if postgres else "DROP TRIGGER refuse_records"))
+                await asyncio.sleep(0.05)
+                if len(set(telegram.calls)) == 2 and dispatcher.idle:
+                    break
+            async with db.read() as session:
+                statuses = list(await session.scalars(select(OutboxMessage.status).where(OutboxMessage.chat_id == chat)
+                                                      .order_by(OutboxMessage.id)))  # fmt: skip
+            return telegram.calls, statuses, refused
+        finally:
+            await db.dispose()
+
+    calls, statuses, refused = asyncio.run(send())
+    assert refused == failures
+    assert calls == (["0", "1"] if failures == 1 else ["0", "0", "1"]), calls
+    assert statuses == ["sent", "sent"]
