@@ -24,6 +24,7 @@ from handlers.core.triage_notice import outside_form as triage_notice
 from handlers.staff import admin, officer, statistics
 from handlers.staff import commands as staff_commands
 from handlers.whistleblower import channel
+from storage.models import PendingInput
 
 
 async def handle(event: Event, ctx: Context) -> list[Action]:
@@ -80,6 +81,15 @@ async def _draft(event: Event, ctx: Context) -> tuple[dict | None, bool]:
     return dict(conversation.state), lapor.is_stale_draft(ctx.now - conversation.updated_at, ctx)
 
 
+async def _pending(event: Event, ctx: Context) -> PendingInput | None:
+    """The input a case button asked the sender for. Only people with a user row open one (a
+    reporter on their own case, staff; erasure deletes it with the row), so a stranger — every
+    first-time reporter until their report is sent — is not asked about."""
+    if event.user_id in ctx.strangers:
+        return None
+    return await ctx.repo.pending_input(event.user_id, ctx.now)
+
+
 async def _command(event: Event, ctx: Context) -> list[Action]:
     t = ctx.texts
     command = event.command
@@ -94,7 +104,7 @@ async def _command(event: Event, ctx: Context) -> list[Action]:
         if draft is not None:
             return lapor.offer_resume(event, draft, ctx, t.gettext("You are already writing a report."))
         return await lapor.start_form(event, ctx)
-    if command in ("batal", "cancel") and await ctx.repo.pending_input(event.user_id, ctx.now) is not None:
+    if command in ("batal", "cancel") and await _pending(event, ctx) is not None:
         actions = await inputs.cancel(event, ctx)
         if draft is not None:
             actions += await lapor.resume(event, draft, ctx, t.gettext("Your draft report is still open:"))
@@ -132,7 +142,7 @@ async def _command(event: Event, ctx: Context) -> list[Action]:
 
 async def _message(event: Event, ctx: Context) -> list[Action]:
     t = ctx.texts
-    pending = await ctx.repo.pending_input(event.user_id, ctx.now)
+    pending = await _pending(event, ctx)
     if pending is not None and event.edited:
         return [Send(event.chat_id, t.gettext("✏️ Edits are not read here. Please send the corrected text as a new message."))]
     if pending is not None:
