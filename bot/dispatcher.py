@@ -182,11 +182,10 @@ class Dispatcher:
         how many were still unfinished at `timeout` (their rows stay claimed: the lease resends them)."""
         self.stop()
         late = await finish_within(self._tasks, timeout)
-        if self._state.outcomes:
-            try:
-                await self._commit([], self.clock(), self.clock() - self.limits.lease)
-            except Exception:
-                log.exception("recording the last outcomes failed; the lease will resend those rows")
+        try:
+            await self._record_waiting(self.clock())
+        except Exception:
+            log.exception("recording the last outcomes failed; the lease will resend those rows")
         return late
 
     @property
@@ -216,8 +215,7 @@ class Dispatcher:
         now = self.clock()
         if self.role is not None and not self.role.holds:
             self._sending = False
-            if self._state.outcomes:  # calls made while we held it are recorded all the same
-                await self._commit([], now, now - self.limits.lease)
+            await self._record_waiting(now)  # calls made while we held it are recorded all the same
             return float(LEADERSHIP_CHECK_SECONDS)  # taking the role wakes us
         loop_now = asyncio.get_running_loop().time()
         if not self._sending:
@@ -228,8 +226,7 @@ class Dispatcher:
         # Telegram counts). A finished send wakes the next tick.
         free = self.limits.concurrency - len(self._tasks)
         if free <= 0:
-            if self._state.outcomes:
-                await self._commit([], now, stale)
+            await self._record_waiting(now)
             return 2.0
         next_in = 5.0
         seen: set[tuple[int, bool]] = set()
@@ -240,10 +237,10 @@ class Dispatcher:
         async for row_id, chat_id, method, status, not_before, claimed_at in self._queued(first_page):
             if len(chosen) >= free:
                 break
-            # Only the oldest row of a chat may go: order within a chat. Callback answers form a
-            # lane of their own so a queue of messages never leaves a button spinning.
             if row_id in self._state.sent_unrecorded:  # sent: its chat's next row may go
                 continue
+            # Only the oldest row of a chat may go: order within a chat. Callback answers form a
+            # lane of their own so a queue of messages never leaves a button spinning.
             lane = (chat_id, method == "answerCallbackQuery")
             if lane in seen:
                 continue
@@ -294,15 +291,17 @@ class Dispatcher:
                 return
             after, read, size = page[-1][0], read + size, SCAN_PAGE
 
-    async def _claim(self, row_ids: list[int], now: datetime, stale: datetime) -> list[tuple[int, str, dict, bool]]:
-        """Claim the rows (recording what calls have been answered meanwhile); returns those this
-        process got, with their calls and whether each is to be wiped once sent."""
-        return await self._commit(row_ids, now, stale)
+    async def _record_waiting(self, now: datetime) -> None:
+        """Record the outcomes waiting, claiming nothing (no slot free, the role lost, stopping)."""
+        if self._state.outcomes:
+            await self._commit([], now, now - self.limits.lease)
 
     async def _commit(self, row_ids: list[int], now: datetime, stale: datetime) -> list[tuple[int, str, dict, bool]]:
-        """One write transaction: record the outcomes waiting, then claim `row_ids`. Outcomes whose
-        recording failed are tried again with the next claim; after RECORD_TRIES they are given up
-        (their rows, still claimed, are resent after the lease, as if this process had died)."""
+        """One write transaction: record the outcomes waiting, then claim `row_ids`; returns the
+        rows this process got, with their calls and whether each is to be wiped once sent.
+        Outcomes whose recording failed are tried again with the next claim; after RECORD_TRIES
+        they are given up (their rows, still claimed, are resent after the lease, as if this
+        process had died)."""
         batch, self._state.outcomes = self._state.outcomes, []
         try:
             async with self.db.write() as session, session.begin():
@@ -349,19 +348,19 @@ class Dispatcher:
         return sorted((row_id, method, dict(payload), bool(sensitive)) for row_id, method, payload, sensitive in result.all())
 
     async def _send(self, row_id: int, method: str, payload: dict, chat_id: int, lane: tuple[int, bool], sensitive: bool) -> None:
-        sent = False
+        free_lane = False  # else the lane stays taken until the outcome is recorded (see _recorded)
         try:
             async with self._slots:
-                outcome = await self._call(method, payload, chat_id)
-            self._state.outcomes.append(_Outcome(row_id, chat_id, outcome, sensitive, lane))
-            if "sent" in outcome:
+                outcome = _Outcome(row_id, chat_id, await self._call(method, payload, chat_id), sensitive, lane)
+            self._state.outcomes.append(outcome)
+            if outcome.sent:
                 self._state.sent_unrecorded.add(row_id)
-                sent = True
+                free_lane = True
         except Exception:
             log.exception("sending outbox row %s failed; the lease will retry it", row_id)
-            sent = True  # nothing to record: the row stays claimed, in its chat's way, until the lease
+            free_lane = True  # nothing to record: the row stays claimed, in its chat's way, until the lease
         finally:
-            if sent:  # otherwise the lane stays taken until the outcome is recorded (see _recorded)
+            if free_lane:
                 self._state.in_flight.discard(lane)
             self.wake()
 

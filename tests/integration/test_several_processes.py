@@ -184,9 +184,9 @@ def test_a_sender_that_lost_its_lock_claims_nothing(database_url: str) -> None:
             await terminate(dbs[2], roles[0])
             assert roles[0].holds, "the old holder has not noticed yet: that is the case the fence is for"
             stale = now() - timedelta(seconds=30)
-            old = await dispatchers[0]._claim(ids[:2], now(), stale)
+            old = await dispatchers[0]._commit(ids[:2], now(), stale)
             assert await roles[1].held()
-            new = await dispatchers[1]._claim(ids, now(), stale)
+            new = await dispatchers[1]._commit(ids, now(), stale)
             async with dbs[2].read() as session:
                 statuses = list(await session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)))
             return len(old), len(new), statuses
@@ -211,8 +211,8 @@ def test_a_claim_skips_rows_another_transaction_has_locked_instead_of_waiting(da
             async with dbs[1].write() as session, session.begin():
                 await session.execute(select(OutboxMessage.id).where(OutboxMessage.id == ids[0]).with_for_update())
                 # Without SKIP LOCKED this would wait for the transaction above, which waits for it.
-                got = await asyncio.wait_for(dispatcher._claim(ids, now(), now() - timedelta(seconds=30)), timeout=10)
-            again = await dispatcher._claim(ids, now(), now() - timedelta(seconds=30))
+                got = await asyncio.wait_for(dispatcher._commit(ids, now(), now() - timedelta(seconds=30)), timeout=10)
+            again = await dispatcher._commit(ids, now(), now() - timedelta(seconds=30))
             return [row_id for row_id, *_ in got], [row_id for row_id, *_ in again]
         finally:
             for db in dbs:
