@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from storage import sqlite_driver
 from storage.models import AnonFile, Attachment, OutboxMessage
 
 if TYPE_CHECKING:
@@ -46,10 +47,17 @@ def create_engine(url: str, *, reader: bool = False, synchronous: str = "FULL") 
     database = parsed.database or ""
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # The driver's connect arguments as SQLAlchemy's aiosqlite dialect makes them from the URL.
+    args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
+    kwargs["timeout"] = 30
+
+    def connect() -> sqlite_driver.Connection:
+        return sqlite_driver.connect(*args, **kwargs)
+
     if reader:
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=5, max_overflow=5, hide_parameters=True)
+        engine = create_async_engine(url, async_creator=connect, pool_size=5, max_overflow=5, hide_parameters=True)
     else:
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=600,
+        engine = create_async_engine(url, async_creator=connect, pool_size=1, max_overflow=0, pool_timeout=600,
                                      hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
