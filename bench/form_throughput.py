@@ -146,30 +146,62 @@ class Answers(threading.Thread):
                             self.events[key].set()
 
 
+QUIET = 0.4  # seconds without a further answer that end a step's answers (calibration only)
+
+
+def _press_submit(user) -> None:  # type: ignore[no-untyped-def]
+    summary = user.wait_for(lambda m: any("Kirim laporan" in b.text for row in m.buttons for b in row), timeout=120)
+    label = next(t for row in summary.buttons for t, _ in row if "Kirim laporan" in t)
+    user.press(summary.message_id, text=label)
+
+
+def calibrate(emulator: BotApiEmulator, answers: Answers, lines: list[str], press_submit: bool) -> list[int]:
+    """How many answers the bot gives each step (a message, then the next question): one citizen
+    alone, before the timed run, waits after each step until the bot has been quiet for QUIET.
+    The timed citizens then read a step's whole answer before typing the next line, as people do;
+    typing on after the first of two messages would take the previous step's second message for
+    the next one's answer, and let the outbox fall behind."""
+    user = emulator.user(first_name="Kalibrasi", language_code="id")
+    counts: list[int] = []
+    steps: list = [lambda line=line: user.send(line) for line in lines]  # type: ignore[misc]
+    if press_submit:
+        steps.append(lambda: _press_submit(user))
+    for step in steps:
+        before = answers.mark(user.id)
+        step()
+        answers.after(user.id, before)
+        while True:
+            got = answers.mark(user.id)
+            time.sleep(QUIET)
+            if answers.mark(user.id) == got:
+                break
+        counts.append(got - before)
+    return counts
+
+
 def drive(emulator: BotApiEmulator, messages_for: list[list[str]], press_submit: bool) -> tuple[float, list[float]]:
-    """Each user sends its messages one by one, waiting for the answer to each."""
+    """Each user sends its messages one by one: the latency is to the first answer to each, and
+    the next is sent once all of a step's answers have come (see `calibrate`)."""
     users = [emulator.user(first_name=f"Warga{n}", language_code="id") for n in range(len(messages_for))]
     latencies: list[float] = []
     lock = threading.Lock()
     start_barrier = threading.Barrier(len(users) + 1)
     answers = Answers(emulator)
     answers.start()
+    expected = calibrate(emulator, answers, messages_for[0], press_submit)
 
     def citizen(user, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
         start_barrier.wait()
         own: list[float] = []
-        for line in lines:
-            count = answers.mark(user.id)
-            sent = time.monotonic()
-            user.send(line)
-            own.append(answers.after(user.id, count) - sent)
+        steps: list = [lambda line=line: user.send(line) for line in lines]  # type: ignore[misc]
         if press_submit:
-            summary = user.wait_for(lambda m: any("Kirim laporan" in b.text for row in m.buttons for b in row), timeout=120)
-            label = next(t for row in summary.buttons for t, _ in row if "Kirim laporan" in t)
+            steps.append(lambda: _press_submit(user))
+        for step, replies in zip(steps, expected, strict=True):
             count = answers.mark(user.id)
             sent = time.monotonic()
-            user.press(summary.message_id, text=label)
+            step()
             own.append(answers.after(user.id, count) - sent)
+            answers.after(user.id, count + replies - 1)  # the rest of the step's answers
         with lock:
             latencies.extend(own)
 
