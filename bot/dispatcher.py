@@ -24,8 +24,9 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, or_, select, true, update
+from sqlalchemy import Table, Update, bindparam, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
@@ -53,6 +54,20 @@ MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMe
 SCAN_ROWS = 2048  # unsent rows a tick looks through at most
 SCAN_PAGE = 128  # read this many at a time
 RECORD_TRIES = 3  # a batch of outcomes whose recording failed this often is left to the lease
+# Statements of every tick and every send, built once and run with their values: building one
+# (and keying it for SQLAlchemy's compiled cache) cost more than running it.
+_QUEUE_PAGE = (select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.method, OutboxMessage.status,
+                      OutboxMessage.not_before, OutboxMessage.claimed_at)
+               .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.id > bindparam("after"))
+               .order_by(OutboxMessage.id).limit(bindparam("size")))
+_OUTBOX = cast(Table, OutboxMessage.__table__)  # Core: a plain UPDATE per row, no ORM bulk mode
+_RECORD_SENT = {  # by whether the row is wiped once sent (sensitive)
+    wipe: update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(status="sent", sent_at=bindparam("sent_now"), result_message_id=bindparam("message_id"), claimed_at=None,
+            # A whistleblower's message, or one to a stranger: forget where it went and what it said.
+            **({"chat_id": 0, "payload": {}} if wipe else {}))
+    for wipe in (False, True)
+}
 HARMLESS_BAD_REQUESTS = ("message is not modified", "query is too old", "message to delete not found")
 
 
@@ -146,6 +161,7 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(limits.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._claim: Update | None = None  # the claiming statement, built at its first use
 
     def wake(self) -> None:
         self._wake.set()
@@ -279,12 +295,7 @@ class Dispatcher:
         after, read, size = 0, 0, min(first_page, SCAN_PAGE)
         while read < SCAN_ROWS:
             async with self.db.read() as session:
-                page = (await session.execute(
-                    select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.method, OutboxMessage.status,
-                           OutboxMessage.not_before, OutboxMessage.claimed_at)
-                    .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.id > after)
-                    .order_by(OutboxMessage.id).limit(size)
-                )).all()
+                page = (await session.execute(_QUEUE_PAGE, {"after": after, "size": size})).all()
             for row in page:
                 yield tuple(row)  # type: ignore[misc]
             if len(page) < size:
@@ -335,16 +346,18 @@ class Dispatcher:
 
     async def _claim_rows(self, session: AsyncSession, row_ids: list[int], now: datetime,
                           stale: datetime) -> list[tuple[int, str, dict, bool]]:
-        claimable = select(OutboxMessage.id).where(
-            OutboxMessage.id.in_(row_ids),
-            or_(OutboxMessage.status == "pending", (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale)),
-        ).with_for_update(skip_locked=True)
-        fence = self.role.fence() if self.role is not None else true()
-        result = await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(claimable.scalar_subquery()), fence)
-            .values(status="sending", claimed_at=now)
-            .returning(OutboxMessage.id, OutboxMessage.method, OutboxMessage.payload, OutboxMessage.sensitive)
-        )
+        if self._claim is None:  # built once (the fence's values are given with each run)
+            claimable = select(OutboxMessage.id).where(
+                OutboxMessage.id.in_(bindparam("ids", expanding=True)),
+                or_(OutboxMessage.status == "pending",
+                    (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= bindparam("stale"))),
+            ).with_for_update(skip_locked=True)
+            fence = self.role.fence() if self.role is not None else true()
+            self._claim = (update(OutboxMessage).where(OutboxMessage.id.in_(claimable.scalar_subquery()), fence)
+                           .values(status="sending", claimed_at=bindparam("claimed"))
+                           .returning(OutboxMessage.id, OutboxMessage.method, OutboxMessage.payload, OutboxMessage.sensitive))
+        values = {"ids": row_ids, "stale": stale, "claimed": now} | (self.role.fence_values() if self.role is not None else {})
+        result = await session.execute(self._claim, values)
         return sorted((row_id, method, dict(payload), bool(sensitive)) for row_id, method, payload, sensitive in result.all())
 
     async def _send(self, row_id: int, method: str, payload: dict, chat_id: int, lane: tuple[int, bool], sensitive: bool) -> None:
@@ -418,16 +431,12 @@ class Dispatcher:
         """Record the calls' outcomes on their rows; True when a row was wiped."""
         others = [o for o in outcomes if not o.sent]
         wiped = False
-        table = OutboxMessage.__table__
         for sensitive in (False, True):  # the common case, in plain statements: no row is loaded to say it was sent
-            sent = [{"row_id": o.row_id, "message_id": o.outcome["sent"]} for o in outcomes if o.sent and o.sensitive == sensitive]
+            sent = [{"row_id": o.row_id, "message_id": o.outcome["sent"], "sent_now": now}
+                    for o in outcomes if o.sent and o.sensitive == sensitive]
             if not sent:
                 continue
-            # A whistleblower's message, or one to a stranger: forget where it went and what it said.
-            wipe = {"chat_id": 0, "payload": {}} if sensitive else {}
-            await session.execute(
-                update(table).where(table.c.id == bindparam("row_id"))
-                .values(status="sent", sent_at=now, result_message_id=bindparam("message_id"), claimed_at=None, **wipe), sent)
+            await session.execute(_RECORD_SENT[sensitive], sent)
             wiped |= sensitive
         if others:
             rows = {row.id: row for row in await session.scalars(

@@ -111,13 +111,21 @@ class Leadership:
 
     def fence(self) -> ColumnElement[bool]:
         """A condition true only while this process's lock connection holds the role: put it in a
-        statement's WHERE and a holder that lost the lock changes nothing. Always true on SQLite."""
+        statement's WHERE, run it with `fence_values()`, and a holder that lost the lock changes
+        nothing. Always true on SQLite. The condition has no values of its own, so a statement
+        holding it can be built once."""
         if not self.db.is_postgres:
             return true()
         return text(
             "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = :fence_ns AND objid = :fence_key "
             "AND objsubid = 2 AND pid = :fence_pid AND granted)"
-        ).bindparams(fence_ns=ROLE_NAMESPACE, fence_key=self.key, fence_pid=self._pid or 0)  # type: ignore[return-value]
+        )  # type: ignore[return-value]
+
+    def fence_values(self) -> dict[str, int]:
+        """The fence's values now (the lock connection's server process changes when it is taken anew)."""
+        if not self.db.is_postgres:
+            return {}
+        return {"fence_ns": ROLE_NAMESPACE, "fence_key": self.key, "fence_pid": self._pid or 0}
 
     async def keep(self, interval: float = LEADERSHIP_CHECK_SECONDS) -> None:
         """Check every `interval` seconds, for ever (a task): the role is taken up soon after its

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select, text, union
+from sqlalchemy import bindparam, func, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
@@ -40,6 +40,14 @@ BUSY_RETRY_SECONDS = 0.1  # another process has the chat: try its lock again thi
 BUSY_RETRIES = 100  # then leave it to the periodic sweep (run's timeout)
 PROCESSING_SLOTS_SQLITE = 2  # one in the writer, one ready behind it
 PROCESSING_SLOTS_POSTGRES = 6  # of the pool's 20 connections: the rest for sends, reads and the web server
+
+# Statements run for every update, built once and run with their values: building one (and keying
+# it for SQLAlchemy's compiled cache) cost more than running it.
+_PENDING_CHATS = (select(InboxUpdate.chat_id).where(InboxUpdate.status == "pending").group_by(InboxUpdate.chat_id)
+                  .order_by(func.min(InboxUpdate.update_id)))
+_NEXT_TWO = (select(InboxUpdate).where(InboxUpdate.chat_id == bindparam("chat"), InboxUpdate.status == "pending")
+             .order_by(InboxUpdate.update_id).limit(2))
+_LOCK_CHAT = text("SELECT pg_try_advisory_xact_lock(:ns, :chat)")
 
 
 class _HandlerFailed(Exception):
@@ -98,10 +106,7 @@ class Processor:
 
     async def _start_chats(self) -> None:
         async with self.db.read() as session:
-            chats = await session.scalars(
-                select(InboxUpdate.chat_id).where(InboxUpdate.status == "pending").group_by(InboxUpdate.chat_id)
-                .order_by(func.min(InboxUpdate.update_id))
-            )
+            chats = await session.scalars(_PENDING_CHATS)
             for chat_id in chats:
                 if chat_id in self._chats:
                     # Its task may be in its last look for a next update, begun before this one
@@ -146,10 +151,7 @@ class Processor:
                 async with self.db.write() as session, session.begin():
                     if self.postgres and not await self._lock_chat(session, chat_id):
                         return None
-                    rows = list(await session.scalars(
-                        select(InboxUpdate).where(InboxUpdate.chat_id == chat_id, InboxUpdate.status == "pending")
-                        .order_by(InboxUpdate.update_id).limit(2)
-                    ))
+                    rows = list(await session.scalars(_NEXT_TWO, {"chat": chat_id}))
                     if not rows:
                         return False
                     seconds = await self._apply(session, rows[0])
@@ -169,8 +171,7 @@ class Processor:
         return more
 
     async def _lock_chat(self, session: AsyncSession, chat_id: int) -> bool:
-        return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(:ns, :chat)"),
-                                         {"ns": LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF}))
+        return bool(await session.scalar(_LOCK_CHAT, {"ns": LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF}))
 
     async def _apply(self, session: AsyncSession, row: InboxUpdate) -> float:
         """Handle the update and queue its answers; returns seconds since it arrived. What a handler

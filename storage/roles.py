@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, or_, select, update
+from sqlalchemy import BindParameter, CursorResult, Select, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Admin, Agency, Invite, Officer
@@ -118,7 +118,7 @@ async def db_admins(session: AsyncSession) -> list[Admin]:
 # --- officers ---------------------------------------------------------------------------------
 
 
-def _active_officer(telegram_id: int) -> Select[tuple[Officer]]:
+def _active_officer(telegram_id: int | BindParameter[int]) -> Select[tuple[Officer]]:
     return (select(Officer).join(Agency, Agency.code == Officer.agency_code)
             .where(Officer.telegram_id == telegram_id, Officer.revoked_at.is_(None), Agency.active.is_(True)))
 
@@ -128,13 +128,18 @@ async def officer_of(session: AsyncSession, telegram_id: int) -> Officer | None:
     return await session.scalar(_active_officer(telegram_id).order_by(Officer.joined_at.desc(), Officer.id.desc()).limit(1))
 
 
+# Built once, run with the user's id: asked on every update of everyone without a user row, the
+# statement cost more to build (and to key for SQLAlchemy's compiled cache) than to run.
+_IS_STAFF = select(or_(select(Admin.telegram_id).where(Admin.telegram_id == bindparam("user")).exists(),
+                       _active_officer(bindparam("user")).exists()))
+
+
 async def is_staff(session: AsyncSession, telegram_id: int, env_admin_ids: Iterable[int]) -> bool:
     """Whether this user is an admin or an active officer: one statement, asked of everyone who
     writes without a user row (most citizens, on every update of their form)."""
     if telegram_id in set(env_admin_ids):
         return True
-    admin = select(Admin.telegram_id).where(Admin.telegram_id == telegram_id)
-    return bool(await session.scalar(select(or_(admin.exists(), _active_officer(telegram_id).exists()))))
+    return bool(await session.scalar(_IS_STAFF, {"user": telegram_id}))
 
 
 async def officers_of(session: AsyncSession, agency_code: str) -> list[Officer]:
