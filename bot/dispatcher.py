@@ -315,7 +315,7 @@ class Dispatcher:
         process had died)."""
         batch, self._state.outcomes = self._state.outcomes, []
         try:
-            async with self.db.write() as session, session.begin():
+            async with self.db.write_bounded() as session, session.begin():
                 wiped = await self._record(session, batch, now) if batch else False
                 claimed = await self._claim_rows(session, row_ids, now, stale) if row_ids else []
         except BaseException:

@@ -24,7 +24,7 @@ async def store_updates(db: Database, updates: Sequence[dict[str, Any]]) -> int:
     """Insert updates not seen before; returns how many were new."""
     if not updates:
         return 0
-    async with db.write() as session, session.begin():
+    async with db.write_bounded() as session, session.begin():
         insert = dialect_insert(session)
         now = utcnow()
         rows = [

@@ -148,7 +148,7 @@ class Processor:
         update a second transaction (on SQLite, a second turn of the writer lock) to find nothing."""
         async with self._slots:
             try:
-                async with self.db.write() as session, session.begin():
+                async with self.db.write_bounded() as session, session.begin():
                     if self.postgres and not await self._lock_chat(session, chat_id):
                         return None
                     rows = list(await session.scalars(_NEXT_TWO, {"chat": chat_id}))
@@ -197,7 +197,7 @@ class Processor:
         after MAX_ATTEMPTS (the sender hears an apology); not while it stays pending, or once it is
         no longer pending (another process finished it meanwhile). None: another process has the chat."""
         now = self.clock()
-        async with self.db.write() as session, session.begin():
+        async with self.db.write_bounded() as session, session.begin():
             if self.postgres and not await self._lock_chat(session, chat_id):
                 return None
             row = await session.get(InboxUpdate, failure.update_id)

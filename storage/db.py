@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -81,6 +81,7 @@ def create_engine(url: str, *, reader: bool = False, synchronous: str = "FULL") 
         # The writer takes the write lock up front (another process, e.g. the CLI, waits on
         # busy_timeout instead of failing mid-transaction); readers take a snapshot.
         connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
+        _driver(connection).inline = False  # until a bounded write session says otherwise (_new_transaction)
 
     return engine
 
@@ -154,8 +155,16 @@ def _queued(session: Session, channel: str) -> None:
 
 
 @event.listens_for(WriteSession, "after_begin")
-def _new_transaction(session: Session, _transaction: object, _connection: object) -> None:
+def _new_transaction(session: Session, _transaction: object, connection: Connection) -> None:
     session.info.pop("notified", None)  # once per transaction, however many rows
+    if session.info.get("bounded") and connection.dialect.name == "sqlite":
+        _driver(connection).inline = True  # its statements run on the loop (storage.sqlite_driver)
+
+
+def _driver(connection: Connection) -> sqlite_driver.Connection:
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite_driver.Connection)
+    return driver
 
 
 def queued(session: AsyncSession) -> set[str]:
@@ -168,10 +177,12 @@ class AnnouncingSession(WriteSession):
     """PostgreSQL write sessions: NOTIFY a channel the first time a transaction queues its kind of work."""
 
 
-def session_factory(engine: AsyncEngine, announce: bool = False, write: bool = True) -> async_sessionmaker[AsyncSession]:
+def session_factory(engine: AsyncEngine, announce: bool = False, write: bool = True,
+                    bounded: bool = False) -> async_sessionmaker[AsyncSession]:
+    info = {"bounded": True} if bounded else {}
     if announce:
-        return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AnnouncingSession)
-    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=WriteSession if write else Session)
+        return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AnnouncingSession, info=info)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=WriteSession if write else Session, info=info)
 
 
 class Database:
@@ -185,6 +196,10 @@ class Database:
         self.engine = create_engine(url, synchronous=synchronous)
         self.reader_engine = create_engine(url, reader=True) if url.startswith("sqlite") else self.engine
         self.write = session_factory(self.engine, announce=self.engine.dialect.name == "postgresql")
+        # For transactions of bounded, indexed work on the hot path (an update processed, updates
+        # stored, sends claimed and recorded): on SQLite their statements run on the event loop,
+        # not through the driver's thread (storage.sqlite_driver). Long work uses `write`.
+        self.write_bounded = session_factory(self.engine, announce=self.engine.dialect.name == "postgresql", bounded=True)
         self.read = session_factory(self.reader_engine, write=False)
 
     @property

@@ -1,4 +1,4 @@
-"""aiosqlite with one trip to the driver's thread per statement.
+"""aiosqlite with one trip to the driver's thread per statement, and none inside the writer's transactions.
 
 aiosqlite runs every call on its connection's own thread: making a cursor, executing, fetching
 and closing are four trips (a queue put, a thread wake, a loop wake, the GIL passed back and
@@ -7,6 +7,15 @@ SQLite was these trips (bench/README.md). Here a statement is one trip: the curs
 statement run and its first rows fetched in the same call, and closing an exhausted cursor takes
 none. A longer result (a report streamed in chunks) is fetched a batch per trip, as before, so
 memory stays flat however many rows it has.
+
+The writer goes further for the transactions of bounded, indexed work its caller marks (an
+update processed, updates stored, sends claimed and recorded: storage.db's `write_bounded`):
+begun IMMEDIATE on the thread, so the write lock is held and no statement waits for another
+process, their statements run on the event loop itself (a trip costs some 60 us of CPU; SQLite's
+work on an indexed row, about one). BEGIN, which may wait up to busy_timeout for another
+process's lock, and COMMIT, which syncs the disk, stay on the thread, as does every other
+transaction — a reminder sweep over a million cases, an erasure, a reader's report must not hold
+the loop (nor the /healthz it answers).
 
 Only the cursor is changed; the connection, its thread, its transactions and errors are
 aiosqlite's. SQLAlchemy gets it through `create_async_engine(async_creator=...)` (storage.db)."""
@@ -38,6 +47,15 @@ class Cursor(aiosqlite.Cursor):
         self._rows: deque[Any] = deque()
         self._exhausted = True
 
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        # Inside a bounded write transaction (begun IMMEDIATE: the write lock is held, nothing is
+        # waited for) a statement runs here, on the event loop: the trip to the driver's thread
+        # costs far more than SQLite's work. BEGIN, COMMIT and all else go there.
+        connection = self._conn._connection
+        if self._conn.inline and connection is not None and connection.in_transaction:
+            return fn(*args)
+        return await self._execute(fn, *args)
+
     def _run(self, method: str, sql: str, parameters: Any) -> tuple[sqlite3.Cursor, list[Any]]:
         # On the driver's thread: the whole statement, and its first rows.
         cursor = self._cursor if self._cursor is not None else self._conn._conn.cursor()
@@ -46,7 +64,7 @@ class Cursor(aiosqlite.Cursor):
 
     async def _statement(self, method: str, sql: str, parameters: Any) -> Cursor:
         self._rows.clear()
-        self._cursor, rows = await self._execute(self._run, method, sql, parameters)
+        self._cursor, rows = await self._call(self._run, method, sql, parameters)
         self._rows.extend(rows)
         self._exhausted = len(rows) < PREFETCH
         return self
@@ -61,7 +79,7 @@ class Cursor(aiosqlite.Cursor):
         if self._exhausted or len(self._rows) >= wanted:
             return
         size = max(wanted - len(self._rows), PREFETCH)
-        rows = await self._execute(self._cursor.fetchmany, size)
+        rows = await self._call(self._cursor.fetchmany, size)
         self._rows.extend(rows)
         self._exhausted = len(rows) < size
 
@@ -76,7 +94,7 @@ class Cursor(aiosqlite.Cursor):
 
     async def fetchall(self) -> list[Any]:
         if not self._exhausted:
-            self._rows.extend(await self._execute(self._cursor.fetchall))
+            self._rows.extend(await self._call(self._cursor.fetchall))
             self._exhausted = True
         rows = list(self._rows)
         self._rows.clear()
@@ -88,7 +106,7 @@ class Cursor(aiosqlite.Cursor):
         self._rows.clear()
         if self._cursor is not None and not self._exhausted:
             self._exhausted = True
-            await self._execute(self._cursor.close)
+            await self._call(self._cursor.close)
 
     @property
     def arraysize(self) -> int:
@@ -113,6 +131,9 @@ class Cursor(aiosqlite.Cursor):
 
 
 class Connection(aiosqlite.Connection):
+    # Whether the statements of the transaction under way run on the loop: set by storage.db at
+    # each BEGIN (False) and by a bounded write session once begun (True).
+    inline = False
     @contextmanager
     async def cursor(self) -> aiosqlite.Cursor:
         return Cursor(self)  # no trip: its sqlite3 cursor is made with its first statement
@@ -128,6 +149,7 @@ class Connection(aiosqlite.Connection):
 def connect(database: str | Path, *, iter_chunk_size: int = 64, **kwargs: Any) -> Connection:
     """Like aiosqlite.connect; `kwargs` go to sqlite3.connect."""
     location = str(database)
+    kwargs["check_same_thread"] = False  # used from the loop's thread too, never at once (see Cursor._call)
 
     def connector() -> sqlite3.Connection:
         return sqlite3.connect(location, **kwargs)

@@ -3,6 +3,8 @@ counts, errors and transactions are what aiosqlite gives; long results still com
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,48 @@ async def test_a_transaction_is_one_trip_per_statement_and_the_commit(database: 
     assert len(trips) == 4, trips
 
 
+async def test_a_bounded_write_runs_its_statements_on_the_loop_begin_and_commit_on_the_thread(
+        database: Database, trips: list[str]) -> None:
+    async with database.write_bounded() as session, session.begin():
+        await session.execute(text("UPDATE t SET word = 'changed' WHERE id = 1"))
+        assert (await session.execute(text("SELECT word FROM t WHERE id = 1"))).scalar_one() == "changed"
+    assert trips == ["_run", "commit"], trips  # BEGIN IMMEDIATE (it may wait for a lock), COMMIT (it syncs)
+    trips.clear()
+    async with database.write() as session, session.begin():  # the next, unmarked, goes through the thread again
+        await session.execute(text("UPDATE t SET word = 'again' WHERE id = 1"))
+    assert trips == ["_run", "_run", "commit"], trips
+    async with database.read() as session:
+        assert await session.scalar(text("SELECT word FROM t WHERE id = 1")) == "again"
+
+
+async def test_a_bounded_write_waiting_for_another_processs_lock_does_not_hold_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with database.write() as session, session.begin():
+            await session.execute(text("CREATE TABLE t (v INTEGER)"))
+        other = sqlite3.connect(path, isolation_level=None)  # another process, e.g. the CLI, writing
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with database.write_bounded() as session, session.begin():
+                await session.execute(text("INSERT INTO t VALUES (1)"))
+
+        task = asyncio.create_task(write())
+        ticks = 0
+        for _ in range(20):  # the loop goes on while the write waits for the lock
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not task.done() and ticks == 20
+        other.execute("ROLLBACK")
+        await asyncio.wait_for(task, 10)
+        other.close()
+        async with database.read() as session:
+            assert await session.scalar(text("SELECT count(*) FROM t")) == 1
+    finally:
+        await database.dispose()
+
+
 async def test_rows_beyond_the_prefetch_all_arrive_in_order(database: Database, trips: list[str]) -> None:
     async with database.read() as session:
         words = list(await session.scalars(text("SELECT word FROM t ORDER BY id")))
@@ -101,9 +145,10 @@ async def test_counts_ids_and_returning_are_the_statements(database: Database) -
         assert await session.scalar(text("SELECT count(*) FROM t")) == ROWS - 2
 
 
-async def test_an_error_is_the_databases_and_a_rollback_undoes_the_transaction(database: Database) -> None:
+@pytest.mark.parametrize("bounded", [False, True])
+async def test_an_error_is_the_databases_and_a_rollback_undoes_the_transaction(database: Database, bounded: bool) -> None:
     with pytest.raises(IntegrityError, match="UNIQUE"):
-        async with database.write() as session, session.begin():
+        async with (database.write_bounded if bounded else database.write)() as session, session.begin():
             await session.execute(text("UPDATE t SET word = 'gone' WHERE id = 1"))
             await session.execute(text("INSERT INTO t (word) VALUES ('w2')"))  # a duplicate
     async with database.write() as session, session.begin():  # the same single connection, usable
