@@ -26,8 +26,10 @@ WORKERS ?= 4
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
+# The performance matrix (bench/README.md): 40 and 200 citizens, SQLite and PostgreSQL, each beside
+# the echo and PTB-form baselines; about ten minutes. One cell: `python -m bench.form_throughput`.
 bench: $(STAMP)
-	$(BIN)/python -m bench.form_throughput
+	$(BIN)/python -m bench.form_matrix $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

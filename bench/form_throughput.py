@@ -30,8 +30,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -373,14 +377,13 @@ def fresh(database: str | None, mode: str) -> str | None:
         return database
     import asyncio
 
-    import asyncpg
     from sqlalchemy.engine import make_url
 
     url = make_url(database)
     name = f"{url.database}_{mode.replace('-', '_')}"
 
     async def create() -> None:
-        connection = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database=url.database)
+        connection = await maintenance_connection(url)
         try:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await connection.execute(f'CREATE DATABASE "{name}"')
@@ -389,6 +392,17 @@ def fresh(database: str | None, mode: str) -> str | None:
 
     asyncio.run(create())
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def maintenance_connection(url: URL):  # type: ignore[no-untyped-def]
+    """A connection to create the runs' databases from: the URL's own database, or the server's
+    `postgres` one while the URL's does not exist yet (a fresh machine)."""
+    import asyncpg
+
+    try:
+        return await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database=url.database, timeout=10)
+    except asyncpg.InvalidCatalogNameError:
+        return await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database="postgres", timeout=10)
 
 
 def report(ours: Result, base: Result) -> str:
