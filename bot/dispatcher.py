@@ -294,7 +294,7 @@ class Dispatcher:
         queue behind them."""
         after, read, size = 0, 0, min(first_page, SCAN_PAGE)
         while read < SCAN_ROWS:
-            async with self.db.read() as session:
+            async with self.db.read_single() as session:  # one statement, polled: no transaction around it
                 page = (await session.execute(_QUEUE_PAGE, {"after": after, "size": size})).all()
             for row in page:
                 yield tuple(row)  # type: ignore[misc]

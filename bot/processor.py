@@ -105,7 +105,7 @@ class Processor:
                 log.exception("could not list pending updates")
 
     async def _start_chats(self) -> None:
-        async with self.db.read() as session:
+        async with self.db.read_single() as session:  # one statement, polled: no transaction around it
             chats = await session.scalars(_PENDING_CHATS)
             for chat_id in chats:
                 if chat_id in self._chats:

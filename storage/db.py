@@ -79,9 +79,13 @@ def create_engine(url: str, *, reader: bool = False, synchronous: str = "FULL") 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection):  # type: ignore[no-untyped-def]
         # The writer takes the write lock up front (another process, e.g. the CLI, waits on
-        # busy_timeout instead of failing mid-transaction); readers take a snapshot.
-        connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
-        _driver(connection).inline = False  # until a bounded write session says otherwise (_new_transaction)
+        # busy_timeout instead of failing mid-transaction); readers take a snapshot — but for one
+        # statement (`read_single`), which is its own snapshot and runs on the loop.
+        driver = _driver(connection)
+        driver.single_read = reader and bool(connection.get_execution_options().get(SINGLE_READ))
+        driver.inline = False  # until a bounded write session says otherwise (_new_transaction)
+        if not driver.single_read:
+            connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -115,6 +119,9 @@ WORK_CHANNEL = "aduan_work"
 FILES_CHANNEL = "aduan_files"
 _CHANNELS: dict[type, str] = {OutboxMessage: WORK_CHANNEL, Attachment: FILES_CHANNEL, AnonFile: FILES_CHANNEL}
 _TABLE_CHANNELS = {model.__table__: channel for model, channel in _CHANNELS.items()}
+
+
+SINGLE_READ = "aduan_single_read"  # an execution option: see Database.read_single
 
 
 class WriteSession(Session):
@@ -201,6 +208,11 @@ class Database:
         # not through the driver's thread (storage.sqlite_driver). Long work uses `write`.
         self.write_bounded = session_factory(self.engine, announce=self.engine.dialect.name == "postgresql", bounded=True)
         self.read = session_factory(self.reader_engine, write=False)
+        # For one bounded, indexed SELECT polled on the hot path (the dispatcher's queue page, the
+        # processor's chats with updates waiting): on SQLite it runs on the loop, with no
+        # transaction around it — a session from here must run a single statement.
+        self.read_single = session_factory(self.reader_engine.execution_options(**{SINGLE_READ: True}), write=False) \
+            if self.reader_engine is not self.engine else self.read
 
     @property
     def is_postgres(self) -> bool:

@@ -8,6 +8,10 @@ statement run and its first rows fetched in the same call, and closing an exhaus
 none. A longer result (a report streamed in chunks) is fetched a batch per trip, as before, so
 memory stays flat however many rows it has.
 
+A reader's session marked for one bounded read (the dispatcher's page of its queue, the
+processor's chats with updates waiting: storage.db's `read_single`) runs its statement on the loop
+with no BEGIN and no ROLLBACK: none of the three trips a reader's session otherwise takes.
+
 The writer goes further for the transactions of bounded, indexed work its caller marks (an
 update processed, updates stored, sends claimed and recorded: storage.db's `write_bounded`):
 begun IMMEDIATE on the thread, so the write lock is held and no statement waits for another
@@ -51,8 +55,10 @@ class Cursor(aiosqlite.Cursor):
         # Inside a bounded write transaction (begun IMMEDIATE: the write lock is held, nothing is
         # waited for) a statement runs here, on the event loop: the trip to the driver's thread
         # costs far more than SQLite's work. BEGIN, COMMIT and all else go there.
+        # A single bounded read (storage.db's `read_single`) runs here too, outside any
+        # transaction: one SELECT is its own snapshot, and in WAL a reader takes no lock.
         connection = self._conn._connection
-        if self._conn.inline and connection is not None and connection.in_transaction:
+        if connection is not None and (self._conn.single_read or (self._conn.inline and connection.in_transaction)):
             return fn(*args)
         return await self._execute(fn, *args)
 
@@ -134,6 +140,10 @@ class Connection(aiosqlite.Connection):
     # Whether the statements of the transaction under way run on the loop: set by storage.db at
     # each BEGIN (False) and by a bounded write session once begun (True).
     inline = False
+    # Whether this reader runs one statement on the loop with no BEGIN around it: set by
+    # storage.db at each begin of a reader's session (True only for `read_single` sessions).
+    single_read = False
+
     @contextmanager
     async def cursor(self) -> aiosqlite.Cursor:
         return Cursor(self)  # no trip: its sqlite3 cursor is made with its first statement

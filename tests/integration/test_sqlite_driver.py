@@ -170,3 +170,35 @@ async def test_the_raw_cursor_fetches_one_many_and_all(tmp_path: Path) -> None:
             assert await cursor.fetchone() is None and await cursor.fetchall() == []
             await cursor.execute("SELECT v FROM n WHERE v < 0")
             assert await cursor.fetchall() == [] and cursor.description is not None
+
+
+async def test_a_single_read_runs_on_the_loop_with_no_transaction_and_sees_what_is_committed(
+        database: Database, trips: list[str]) -> None:
+    async with database.read() as session:  # the reader's connection made (its pragmas are trips)
+        await session.scalar(text("SELECT 1"))
+    trips.clear()
+    async with database.read_single() as session:
+        assert await session.scalar(text("SELECT word FROM t WHERE id = 2")) == "w1"
+    assert trips == [], trips  # no BEGIN, no trip for the SELECT, no ROLLBACK
+    async with database.write() as session, session.begin():
+        await session.execute(text("UPDATE t SET word = 'newer' WHERE id = 2"))
+    trips.clear()
+    async with database.read_single() as session:  # the same pooled reader: no snapshot held from before
+        assert await session.scalar(text("SELECT word FROM t WHERE id = 2")) == "newer"
+    assert trips == [], trips
+    async with database.read() as session:  # a plain reader's session takes its snapshot again, on the thread
+        assert await session.scalar(text("SELECT word FROM t WHERE id = 2")) == "newer"
+        assert await session.scalar(text("SELECT COUNT(*) FROM t")) == ROWS
+    assert trips == ["_run", "_run", "_run", "rollback"], trips  # BEGIN, two SELECTs, ROLLBACK
+
+
+async def test_a_plain_read_keeps_its_snapshot_after_a_single_read_on_its_connection(database: Database) -> None:
+    async with database.read_single() as session:
+        await session.scalar(text("SELECT 1"))
+    async with database.read() as session:
+        before = await session.scalar(text("SELECT word FROM t WHERE id = 3"))
+        async with database.write() as writer, writer.begin():
+            await writer.execute(text("UPDATE t SET word = 'later' WHERE id = 3"))
+        assert await session.scalar(text("SELECT word FROM t WHERE id = 3")) == before == "w2", "a reader's session is one snapshot"
+    async with database.read_single() as session:
+        assert await session.scalar(text("SELECT word FROM t WHERE id = 3")) == "later"
