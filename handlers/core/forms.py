@@ -36,6 +36,7 @@ from handlers.core.text import esc
 C = TypeVar("C")  # the form's context type (texts, today, limits, lookups)
 
 SUMMARY = "summary"
+LEAD = "lead"  # the state's acknowledgement of the last typed answer, which heads the current question's message
 MAX_CALLBACK_BYTES = 64
 
 
@@ -329,7 +330,7 @@ class FormEngine(Generic[C]):
                 return FormResult(state, [AnswerCallback(chat, event.callback_id or "", _plain(invalid.message), alert=True)])
             result = self._apply(chat, state, ctx, outcome, event.message_id)
         elif verb == "e" and step is None and arg in self.index:
-            state = {**state, "step": arg, "view": {}, "editing": True}
+            state = {key: value for key, value in state.items() if key != LEAD} | {"step": arg, "view": {}, "editing": True}
             result = FormResult(state, [self._prompt_message(chat, state, ctx)])
         elif verb == "ok" and step is None:
             result = FormResult(None, [], submitted=dict(state["answers"]))
@@ -351,9 +352,11 @@ class FormEngine(Generic[C]):
     def _apply(self, chat: int, state: dict[str, Any], ctx: C, outcome: Outcome, message_id: int | None = None) -> FormResult:
         if isinstance(outcome, Stay):
             state = {**state, "view": outcome.view}
+            if message_id is not None:  # the pressed message may open with the last answer's acknowledgement
+                prompt = self._prompt_message(chat, state, ctx, note="\n\n".join(filter(None, [state.get(LEAD), outcome.note])))
+                if isinstance(prompt.keyboard, InlineKeyboard | None):
+                    return FormResult(state, [Edit(chat, message_id, prompt.html, prompt.keyboard)])
             prompt = self._prompt_message(chat, state, ctx, note=outcome.note)
-            if message_id is not None and isinstance(prompt, Send) and isinstance(prompt.keyboard, InlineKeyboard | None):
-                return FormResult(state, [Edit(chat, message_id, prompt.html, prompt.keyboard)])
             return FormResult(state, [prompt])
         return self._accept(chat, state, ctx, outcome, message_id)
 
@@ -374,14 +377,23 @@ class FormEngine(Generic[C]):
                 position += 1
             next_step = self.steps[position].field if position < len(self.steps) else SUMMARY
         new_state = {**state, "answers": answers, "step": next_step, "view": {}, "editing": False}
+        new_state.pop(LEAD, None)
         actions: list[Action] = []
         # A reply keyboard stays on the phone until removed, even after a sub-view without one.
         had_reply_keyboard = self._uses_reply_keyboard(state, ctx)
-        if message_id is not None:
-            actions.append(Edit(chat, message_id, ack))
-        else:
-            actions.append(Send(chat, ack, RemoveKeyboard() if had_reply_keyboard else None))
-        if message_id is not None and had_reply_keyboard:
+        if message_id is None:
+            prompt = self._prompt_message(chat, new_state, ctx, note=ack)
+            if outcome.note is None and (not had_reply_keyboard or isinstance(prompt.keyboard, ReplyKeyboard)):
+                # A typed answer: its acknowledgement heads the next question, one message for
+                # the step (half the messages on a slow phone). The question's message keeps the
+                # line when a button on it later turns it into that step's acknowledgement.
+                return FormResult({**new_state, LEAD: ack}, [prompt])
+            # Two messages: a note (an emergency's numbers) stands on its own, and a reply
+            # keyboard that must go takes a message of its own (a message carries one keyboard).
+            return FormResult(new_state, [Send(chat, ack, RemoveKeyboard() if had_reply_keyboard else None),
+                                       self._prompt_message(chat, new_state, ctx)])
+        actions.append(Edit(chat, message_id, "\n".join(filter(None, [state.get(LEAD), ack]))))
+        if had_reply_keyboard:
             actions.append(Send(chat, t.gettext("Saved."), RemoveKeyboard()))
         actions.append(self._prompt_message(chat, new_state, ctx))
         return FormResult(new_state, actions)
@@ -396,7 +408,7 @@ class FormEngine(Generic[C]):
                 target = SUMMARY if state.get("editing") else state["step"]
             else:
                 target = self.steps[position - 1].field
-        new_state = {**state, "step": target, "view": {}, "editing": False}
+        new_state = {key: value for key, value in state.items() if key != LEAD} | {"step": target, "view": {}, "editing": False}
         note = None if target != state["step"] else t.gettext("This is the first question.")
         prompt = self._prompt_message(chat, new_state, ctx, note=note)
         actions: list[Action] = []

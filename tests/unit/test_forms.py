@@ -300,6 +300,57 @@ def test_callback_accept_edits_the_prompt_into_an_acknowledgement() -> None:
     assert any(isinstance(a, Send) and "<i>Step 2 of 11</i>" in a.html for a in result.actions)
 
 
+def test_a_typed_answer_is_acknowledged_at_the_head_of_the_next_question() -> None:
+    # One message for the step, not an acknowledgement and then the question.
+    driver = Driver()
+    fill_to(driver, "title")
+    result = driver.text(TITLE)
+    sends = [a for a in result.actions if isinstance(a, Send | Edit)]
+    assert len(sends) == 1 and isinstance(sends[0], Send)
+    html = sends[0].html
+    assert html.startswith(f"✅ <b>Title</b>: {TITLE}") and "<i>Step 5 of 11</i>" in html
+    assert isinstance(sends[0].keyboard, InlineKeyboard)
+
+
+def test_a_button_on_that_question_keeps_the_acknowledgement_it_opened_with() -> None:
+    driver = Driver()
+    fill_to(driver, "description")
+    driver.text(DESCRIPTION)  # the date question, headed by "✅ Description: …"
+    result = driver.press("v", "1")
+    edits = [a for a in result.actions if isinstance(a, Edit)]
+    assert len(edits) == 1
+    lines = edits[0].html.split("\n")
+    assert lines[0].startswith("✅ <b>Description</b>: ") and DESCRIPTION[:20] in lines[0]
+    assert lines[1].startswith("✅ <b>Date of event</b>"), edits[0].html
+
+
+def test_back_forgets_the_acknowledgement_of_the_step_it_leaves() -> None:
+    # Back to the date (answered by typing): pressing a date then shows that answer once, not
+    # the typed one it replaces beside it.
+    driver = Driver()
+    fill_to(driver, "event_date")
+    driver.text("yesterday")
+    assert driver.step == "location"
+    driver.text("⬅️ Back")
+    assert driver.step == "event_date"
+    result = driver.press("v", "1")
+    edits = [a for a in result.actions if isinstance(a, Edit)]
+    assert len(edits) == 1 and edits[0].html.count("✅") == 1, edits[0].html
+
+
+def test_a_typed_answer_that_must_remove_a_reply_keyboard_stays_two_messages() -> None:
+    # The location's reply keyboard must go, and the address question has inline buttons: one
+    # message cannot do both.
+    driver = Driver()
+    fill_to(driver, "location")
+    result = driver.text("Skip ➡️")
+    sends = [a for a in result.actions if isinstance(a, Send)]
+    assert len(sends) == 2
+    assert "✅" in sends[0].html and isinstance(sends[0].keyboard, RemoveKeyboard)
+    assert "<i>Step 8 of 11</i>" in sends[1].html and isinstance(sends[1].keyboard, InlineKeyboard)
+    assert driver.reply_keyboard is None
+
+
 # -- back, cancel ---------------------------------------------------------------------------------
 
 
