@@ -32,7 +32,8 @@ async def store_updates(db: Database, updates: Sequence[dict[str, Any]]) -> int:
              "received_at": now, "attempts": 0}
             for u in updates
         ]
-        statement = insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
+        # On the table, not the ORM entity: SQLAlchemy's ORM bulk insert would cost more than the statement.
+        statement = insert(InboxUpdate.__table__).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
         result = await session.execute(statement)
         new = int(getattr(result, "rowcount", 0) or 0)
     metrics.UPDATES_RECEIVED.inc(len(updates))  # counted once committed: a rollback stored nothing

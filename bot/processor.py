@@ -11,8 +11,9 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, func, select, text, union
+from sqlalchemy import Row, Table, bindparam, func, select, text, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
@@ -45,8 +46,14 @@ PROCESSING_SLOTS_POSTGRES = 6  # of the pool's 20 connections: the rest for send
 # it for SQLAlchemy's compiled cache) cost more than running it.
 _PENDING_CHATS = (select(InboxUpdate.chat_id).where(InboxUpdate.status == "pending").group_by(InboxUpdate.chat_id)
                   .order_by(func.min(InboxUpdate.update_id)))
-_NEXT_TWO = (select(InboxUpdate).where(InboxUpdate.chat_id == bindparam("chat"), InboxUpdate.status == "pending")
-             .order_by(InboxUpdate.update_id).limit(2))
+# The inbox in Core: an update is read and marked done as plain rows, not loaded as ORM objects.
+_INBOX = cast(Table, InboxUpdate.__table__)
+_NEXT_TWO = (select(_INBOX.c.update_id, _INBOX.c.payload, _INBOX.c.received_at)
+             .where(_INBOX.c.chat_id == bindparam("chat"), _INBOX.c.status == "pending")
+             .order_by(_INBOX.c.update_id).limit(2))
+# A processed update keeps its id (against redelivery), not who sent it or what it said.
+_DONE = (update(_INBOX).where(_INBOX.c.update_id == bindparam("id"))
+         .values(status="done", processed_at=bindparam("now"), payload=None, chat_id=0))
 _LOCK_CHAT = text("SELECT pg_try_advisory_xact_lock(:ns, :chat)")
 
 
@@ -151,7 +158,7 @@ class Processor:
                 async with self.db.write_bounded() as session, session.begin():
                     if self.postgres and not await self._lock_chat(session, chat_id):
                         return None
-                    rows = list(await session.scalars(_NEXT_TWO, {"chat": chat_id}))
+                    rows = (await session.execute(_NEXT_TWO, {"chat": chat_id})).all()
                     if not rows:
                         return False
                     seconds = await self._apply(session, rows[0])
@@ -173,21 +180,20 @@ class Processor:
     async def _lock_chat(self, session: AsyncSession, chat_id: int) -> bool:
         return bool(await session.scalar(_LOCK_CHAT, {"ns": LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF}))
 
-    async def _apply(self, session: AsyncSession, row: InboxUpdate) -> float:
+    async def _apply(self, session: AsyncSession, row: Row[tuple[int, dict | None, datetime]]) -> float:
         """Handle the update and queue its answers; returns seconds since it arrived. What a handler
         learnt travels in return values, not on `self`: other chats' updates run in between awaits.
         A handler's failure raises _HandlerFailed: no savepoint on the way of every update for the
         rare one that fails (a savepoint is two more statements each time)."""
         now = self.clock()
-        seconds = max(0.0, (now - row.received_at).total_seconds())
-        update_id = row.update_id  # a failed flush expires the row: no reading it then
+        update_id, payload, received_at = row
+        seconds = max(0.0, (now - received_at).total_seconds())
         try:
-            actions, ctx = await self._handle(session, row, now)
+            actions, ctx = await self._handle(session, payload, now)
             await session.flush()  # a write the database refuses fails here, as the handler's, not at commit
         except Exception as exc:
             raise _HandlerFailed(update_id, f"{type(exc).__name__}: {exc}"[:2000]) from exc
-        row.status, row.processed_at, row.payload = "done", now, None
-        row.chat_id = 0  # a processed update keeps its id (against redelivery), not who sent it
+        await session.execute(_DONE, {"id": update_id, "now": now})
         sensitive, strangers = (ctx.sensitive, ctx.strangers) if ctx is not None else (False, set())
         await add_rows(session, await self._rows(session, actions, now, sensitive, strangers))
         return seconds
@@ -230,9 +236,9 @@ class Processor:
             row.sensitive = sensitive or row.chat_id not in known
         return rows
 
-    async def _handle(self, session: AsyncSession, row: InboxUpdate, now: datetime) -> tuple[list[Action], Context | None]:
+    async def _handle(self, session: AsyncSession, payload: dict | None, now: datetime) -> tuple[list[Action], Context | None]:
         """The update's actions, and the context they were made in (None: nothing to handle)."""
-        event = self.client.event_of(row.payload or {})
+        event = self.client.event_of(payload or {})
         if event is None:
             return [], None
         await self._refresh_calendar(session)
