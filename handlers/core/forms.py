@@ -330,7 +330,7 @@ class FormEngine(Generic[C]):
                 return FormResult(state, [AnswerCallback(chat, event.callback_id or "", _plain(invalid.message), alert=True)])
             result = self._apply(chat, state, ctx, outcome, event.message_id)
         elif verb == "e" and step is None and arg in self.index:
-            state = {key: value for key, value in state.items() if key != LEAD} | {"step": arg, "view": {}, "editing": True}
+            state = _moved_to(state, arg, editing=True)
             result = FormResult(state, [self._prompt_message(chat, state, ctx)])
         elif verb == "ok" and step is None:
             result = FormResult(None, [], submitted=dict(state["answers"]))
@@ -376,9 +376,7 @@ class FormEngine(Generic[C]):
             while position < len(self.steps) and self.steps[position].field in state.get("seeded", ()):
                 position += 1
             next_step = self.steps[position].field if position < len(self.steps) else SUMMARY
-        new_state = {**state, "answers": answers, "step": next_step, "view": {}, "editing": False}
-        new_state.pop(LEAD, None)
-        actions: list[Action] = []
+        new_state = _moved_to(state, next_step, answers=answers)
         # A reply keyboard stays on the phone until removed, even after a sub-view without one.
         had_reply_keyboard = self._uses_reply_keyboard(state, ctx)
         if message_id is None:
@@ -392,7 +390,7 @@ class FormEngine(Generic[C]):
             # keyboard that must go takes a message of its own (a message carries one keyboard).
             return FormResult(new_state, [Send(chat, ack, RemoveKeyboard() if had_reply_keyboard else None),
                                        self._prompt_message(chat, new_state, ctx)])
-        actions.append(Edit(chat, message_id, "\n".join(filter(None, [state.get(LEAD), ack]))))
+        actions: list[Action] = [Edit(chat, message_id, "\n".join(filter(None, [state.get(LEAD), ack])))]
         if had_reply_keyboard:
             actions.append(Send(chat, t.gettext("Saved."), RemoveKeyboard()))
         actions.append(self._prompt_message(chat, new_state, ctx))
@@ -408,7 +406,7 @@ class FormEngine(Generic[C]):
                 target = SUMMARY if state.get("editing") else state["step"]
             else:
                 target = self.steps[position - 1].field
-        new_state = {key: value for key, value in state.items() if key != LEAD} | {"step": target, "view": {}, "editing": False}
+        new_state = _moved_to(state, target)
         note = None if target != state["step"] else t.gettext("This is the first question.")
         prompt = self._prompt_message(chat, new_state, ctx, note=note)
         actions: list[Action] = []
@@ -485,6 +483,13 @@ class FormEngine(Generic[C]):
         rows.append((Button(t.gettext("✅ Send report"), self._data(state, "ok")),))
         rows.append((Button(t.gettext("⬅️ Back"), self._data(state, "b")), Button(t.gettext("✖️ Cancel"), self._data(state, "x"))))
         return tuple(rows)
+
+
+def _moved_to(state: dict[str, Any], step: str, *, editing: bool = False, **changes: Any) -> dict[str, Any]:
+    """The state at another step: the view, and the acknowledgement heading the question's
+    message (LEAD), belonged to the step left."""
+    kept = {key: value for key, value in state.items() if key != LEAD}
+    return {**kept, **changes, "step": step, "view": {}, "editing": editing}
 
 
 def kind_label(kind: str, t: Texts) -> str:
