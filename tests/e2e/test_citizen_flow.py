@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 from datetime import datetime, timedelta, timezone
 
 from babel.dates import format_date
@@ -133,3 +134,30 @@ def test_english_speaker_gets_english(emulator, bot):
     english_menu = {c["command"]: c["description"] for c in emulator.commands(language_code="en")}
     assert set(default_menu) == set(english_menu) == {"lapor", "anonim", "lacak", "status", "riwayat", "batal", "bahasa", "privasi", "bantuan"}
     assert default_menu["lapor"] == "Buat laporan" and english_menu["lapor"] == "Make a report"
+
+
+def test_a_typed_answer_is_confirmed_at_the_head_of_the_next_question(emulator, bot):
+    # One message a step: the title typed, the description question opens with "✅ Judul: …";
+    # the description typed, the date question likewise, and a date pressed on it keeps the line.
+    chat = Chat(emulator.user(first_name="Rina", language_code="id"))
+    chat.say("/lapor")
+    chat.expect("Langkah 1 dari 11")
+    chat.press("Pengaduan")
+    chat.press("Infrastruktur")
+    chat.press("Jalan & jembatan")
+    chat.expect("Langkah 3 dari 11")
+    chat.say("DPU")
+    chat.expect("Langkah 4 dari 11")
+    before = len(chat.user.messages())
+    chat.say(TITLE)
+    question = chat.expect("Langkah 5 dari 11")
+    assert question.text.startswith(f"✅ Judul: {TITLE}"), question.text
+    time.sleep(1.0)  # anything else the bot were to send for this step arrives meanwhile
+    assert len(chat.user.messages()) == before + 1, [m.text for m in chat.user.messages()[before:]]
+    chat.say(DESCRIPTION)
+    dated = chat.expect("Langkah 6 dari 11")
+    chat.press("Kemarin")
+    chat.expect("Langkah 7 dari 11")
+    edited = next(m for m in chat.user.messages() if m.message_id == dated.message_id)
+    first, second = edited.text.split("\n")[:2]
+    assert first.startswith("✅ Isi laporan: ") and second.startswith("✅ Tanggal kejadian: "), edited.text
