@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import metrics
 from bot.leadership import LEADERSHIP_CHECK_SECONDS, Leadership
 from bot.outbox import RENDER
-from bot.tasks import finish_within
+from bot.tasks import finish_within, wait_event
 from bot.telegram import (
     BadRequest,
     Forbidden,
@@ -184,8 +183,7 @@ class Dispatcher:
             except Exception:
                 log.exception("dispatcher tick failed")
                 delay = 2.0
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, min(delay, 2.0)))
+            await wait_event(self._wake, max(0.01, min(delay, 2.0)))
             self._wake.clear()
 
     def stop(self) -> None:

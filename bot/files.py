@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.leadership import Leadership
 from bot.outbox import add_rows, rows_for
+from bot.tasks import wait_event
 from bot.telegram import BadRequest, NetworkError, TelegramApi
 from handlers.casework.cards import file_label
 from handlers.core.actions import Send
@@ -139,10 +140,7 @@ class FileFetcher:
                     await self.clean_anonymous()
             except Exception:
                 log.exception("fetching attachments failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=30)
-            except asyncio.TimeoutError:
-                pass
+            await wait_event(self._wake, 30)
             self._wake.clear()
 
     async def fetch_pending(self) -> int:

@@ -7,7 +7,6 @@ advisory lock on the chat id keeps the others out. SQLite means one process, and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import metrics
 from bot.leadership import LOCK_NAMESPACE
 from bot.outbox import add_rows, rows_for, supersede
-from bot.tasks import finish_within
+from bot.tasks import finish_within, wait_event
 from bot.telegram import TelegramApi
 from cases.calendar import WorkCalendar
 from handlers import router
@@ -101,8 +100,7 @@ class Processor:
 
     async def run(self) -> None:
         while not self._stopping:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=5)  # the timeout retries failures
+            await wait_event(self._wake, 5)  # the timeout retries failures
             self._wake.clear()
             if self._stopping:
                 break

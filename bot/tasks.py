@@ -1,4 +1,4 @@
-"""Waiting for work in hand at shutdown."""
+"""Waiting: for a wake-up that may not come, and for work in hand at shutdown."""
 
 from __future__ import annotations
 
@@ -17,3 +17,15 @@ async def finish_within(tasks: Iterable[asyncio.Task[None]], timeout: float) -> 
         task.cancel()
     await asyncio.gather(*late, return_exceptions=True)
     return len(late)
+
+
+async def wait_event(event: asyncio.Event, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for `event`; True when it is set. Not `asyncio.wait_for`: on
+    Python 3.11 that swallows a cancellation arriving as the event is set (cpython gh-86296), and a
+    worker looping on it then ignores the stop and sleeps its whole timeout again."""
+    try:
+        async with asyncio.timeout(timeout):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
