@@ -8,8 +8,10 @@ the one holding the scheduler role (bot.leadership) runs the jobs; SQLite means 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,6 +25,7 @@ from bot.leadership import LEADERSHIP_CHECK_SECONDS, Leadership
 from bot.outbox import add_rows, rows_for
 from bot.retention import HOUR as RETENTION_HOUR
 from bot.retention import MINUTE as RETENTION_MINUTE
+from bot.tasks import finish_within
 from handlers.core.actions import Action
 from handlers.core.context import Context, HandlerConfig
 from handlers.staff import reminders, reports
@@ -31,7 +34,7 @@ from storage.db import Database
 from storage.repo import Repository
 
 log = logging.getLogger(__name__)
-
+STOP_WAIT_SECONDS = 5.0  # at stop, how long a run under way may finish before it is cut short
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class Scheduler:
         self.db, self.config, self.tz, self.clock, self.on_queued = db, config, tz, clock, on_queued
         self.leadership = Leadership(db, "scheduler", metrics.SCHEDULER_LEADER)
         self.scheduler = AsyncIOScheduler(timezone=tz)
+        self._running: set[asyncio.Task[None]] = set()
+        self._stopping = False
         for name in JOBS:
             metrics.JOB_MESSAGES.labels(name)  # shown at 0 before the job first queues anything
             self.scheduler.add_job(self.run, trigger(name, tz, digest_hour), args=[name], id=name, name=name,
@@ -93,20 +98,38 @@ class Scheduler:
             self.scheduler.add_job(self.claim_leadership, IntervalTrigger(seconds=LEADERSHIP_CHECK_SECONDS),
                                    id="leadership", name="leadership", coalesce=True, max_instances=1)  # fmt: skip
 
+    @contextlib.contextmanager
+    def _run(self, name: str) -> Iterator[None]:
+        """A run `stop` lets finish. One cut short by the stop ends quietly: its transaction rolls
+        back and its next run redoes it (APScheduler would log the cancellation as a failure)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            yield
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            log.info("job %s cut short by the stop; its next run redoes it", name)
+        finally:
+            self._running.discard(task)
+
     async def claim_leadership(self) -> None:
         """Take the lead if no process holds it (so /metrics and the next job know at once)."""
-        try:
-            await self.leadership.held()
-        except Exception:  # the database away for a moment: the next check tries again
-            log.warning("could not check the scheduler lock; will try again")
+        with self._run("leadership"):
+            try:
+                await self.leadership.held()
+            except Exception:  # the database away for a moment: the next check tries again
+                log.warning("could not check the scheduler lock; will try again")
 
     async def erase(self) -> None:
-        try:
-            if self.retention is None or not await self.leadership.held():
-                return
-            await self.retention(self.clock())
-        except Exception:
-            log.exception("job retention failed; its next run will retry")
+        with self._run("retention"):
+            try:
+                if self.retention is None or not await self.leadership.held():
+                    return
+                await self.retention(self.clock())
+            except Exception:
+                log.exception("job retention failed; its next run will retry")
 
     def start(self) -> None:
         if not self.db.is_postgres:
@@ -115,18 +138,25 @@ class Scheduler:
         self.scheduler.modify_job("reminders", next_run_time=datetime.now(self.tz))  # catch up at start
 
     async def run(self, name: str) -> None:
-        try:
-            if not await self.leadership.held():
+        with self._run(name):
+            try:
+                if not await self.leadership.held():
+                    return
+                queued = await run_job(name, self.db, self.config, self.tz, self.clock())
+            except Exception:
+                log.exception("job %s failed; its next run will retry", name)
                 return
-            queued = await run_job(name, self.db, self.config, self.tz, self.clock())
-        except Exception:
-            log.exception("job %s failed; its next run will retry", name)
-            return
-        metrics.JOB_MESSAGES.labels(name).inc(queued)
-        if queued:
-            log.info("job %s queued %d message(s)", name, queued)
-            self.on_queued()
+            metrics.JOB_MESSAGES.labels(name).inc(queued)
+            if queued:
+                log.info("job %s queued %d message(s)", name, queued)
+                self.on_queued()
 
-    async def stop(self) -> None:
+    async def stop(self, wait: float = STOP_WAIT_SECONDS) -> None:
+        """Start no run; let the runs under way finish for up to `wait` seconds (one cancelled in
+        the middle of opening a PostgreSQL connection leaves asyncpg errors behind), then cut
+        short the rest and give up the role."""
+        self.scheduler.pause()
+        self._stopping = True
+        await finish_within(self._running, wait)
         self.scheduler.shutdown(wait=False)
         await self.leadership.release()

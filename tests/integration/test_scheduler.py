@@ -267,3 +267,46 @@ def test_later_sweeps_of_a_day_read_only_what_became_due_since(database_url: str
     assert read == [{"A", "B", "C"}, {"C"}, {"A", "C"}], read
     assert sorted(kinds) == ["overdue", "overdue", "verify_late"], "the officers and the head in the morning, the admins after noon"
     assert admin_rows == 1, "the admin was reminded of the returned case that afternoon"
+
+
+@pytest.mark.parametrize("outlasts", [False, True], ids=["finishes", "cut-short"])
+def test_a_run_under_way_at_stop_is_let_finish_and_one_that_outlasts_the_wait_ends_quietly(
+        database_url: str, outlasts: bool, caplog: pytest.LogCaptureFixture) -> None:
+    """Stopping waits for the run in hand (one cancelled mid-connect leaves asyncpg errors
+    behind); one still running after the wait is cut short with a line of INFO, not logged by
+    APScheduler as a failed job with a traceback."""
+    from bot.jobs import Scheduler
+
+    async def run() -> tuple[list[str], float]:
+        await upgrade_async(database_url)
+        db = Database(database_url)
+        began = asyncio.Event()
+        seen: list[str] = []
+
+        async def retention(_now: datetime) -> None:
+            seen.append("began")
+            began.set()
+            await asyncio.sleep(3600 if outlasts else 0.3)
+            seen.append("finished")
+
+        try:
+            scheduler = Scheduler(db, CONFIG, WITA, 8, lambda: datetime.now(WITA), lambda: None, retention)
+            scheduler.start()
+            scheduler.scheduler.modify_job("retention", next_run_time=datetime.now(WITA))
+            await asyncio.wait_for(began.wait(), 10)
+            moment = asyncio.get_running_loop().time()
+            await scheduler.stop(wait=1.0)
+            return seen, asyncio.get_running_loop().time() - moment
+        finally:
+            await db.dispose()
+
+    with caplog.at_level("INFO"):
+        seen, took = asyncio.run(run())
+    errors = [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert errors == [], [r.getMessage() for r in errors]
+    if outlasts:
+        assert seen == ["began"] and took < 5
+        assert "job retention cut short by the stop; its next run redoes it" in caplog.messages
+    else:
+        assert seen == ["began", "finished"]
+        assert not any("cut short" in m for m in caplog.messages)
