@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.tickets import format_ticket
@@ -23,6 +24,24 @@ from storage.models import (
     User,
     utcnow,
 )
+
+# The draft is read and saved at every answer of a form: plain statements built once, not the
+# ORM's identity map and unit of work (a draft is one JSON value under its user's id).
+_DRAFTS = cast(Table, Conversation.__table__)
+_READ_DRAFT = select(_DRAFTS.c.state, _DRAFTS.c.updated_at, _DRAFTS.c.expires_at).where(_DRAFTS.c.user_id == bindparam("uid"))
+_UPDATE_DRAFT = (update(_DRAFTS).where(_DRAFTS.c.user_id == bindparam("uid"))
+                 .values(state=bindparam("state"), updated_at=bindparam("now"), expires_at=bindparam("expires")))  # fmt: skip
+_INSERT_DRAFT = insert(_DRAFTS).values(user_id=bindparam("uid"), state=bindparam("state"), updated_at=bindparam("now"),
+                                       expires_at=bindparam("expires"))  # fmt: skip
+_DELETE_DRAFT = delete(_DRAFTS).where(_DRAFTS.c.user_id == bindparam("uid"))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The form a user is filling in, as last saved."""
+
+    state: dict[str, Any]
+    updated_at: datetime
 
 
 class Repository:
@@ -58,26 +77,26 @@ class Repository:
 
     # -- conversations ------------------------------------------------------------------------
 
-    async def conversation(self, user_id: int, now: datetime) -> Conversation | None:
-        conversation = await self.session.get(Conversation, user_id)
-        if conversation is not None and conversation.expires_at <= now:
-            await self.session.delete(conversation)
-            await self.session.flush()
+    async def conversation(self, user_id: int, now: datetime) -> Draft | None:
+        """The user's draft; an expired one is deleted and is none."""
+        row = (await self.session.execute(_READ_DRAFT, {"uid": user_id})).first()
+        if row is None:
             return None
-        return conversation
+        if row.expires_at <= now:
+            await self.session.execute(_DELETE_DRAFT, {"uid": user_id})
+            return None
+        return Draft(row.state, row.updated_at)
 
     async def save_conversation(self, user_id: int, state: dict[str, Any] | None, now: datetime, ttl: timedelta) -> None:
-        conversation = await self.session.get(Conversation, user_id)
+        """Keep `state` as the user's draft (None: delete it). An update, or an insert when there
+        was none: the processor's chat lock means no one else writes this user's draft meanwhile."""
         if state is None:
-            if conversation is not None:
-                await self.session.delete(conversation)
+            await self.session.execute(_DELETE_DRAFT, {"uid": user_id})
             return
-        if conversation is None:
-            self.session.add(Conversation(user_id=user_id, state=state, updated_at=now, expires_at=now + ttl))
-        else:
-            conversation.state = state
-            conversation.updated_at = now
-            conversation.expires_at = now + ttl
+        values = {"uid": user_id, "state": state, "now": now, "expires": now + ttl}
+        updated = cast(CursorResult[Any], await self.session.execute(_UPDATE_DRAFT, values))
+        if updated.rowcount == 0:
+            await self.session.execute(_INSERT_DRAFT, values)
 
     # -- inputs a case button asked for ------------------------------------------------------
 
