@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from handlers.casework import inputs, keyboards
-from handlers.casework.actors import is_staff
+from handlers.casework.actors import user_and_staff
 from handlers.citizen import first, lapor, menu, privacy, reports
 from handlers.citizen.form import COMPLAINT_FORM
 from handlers.core.actions import Action, AnswerCallback, Send, ack
@@ -34,9 +34,9 @@ async def handle(event: Event, ctx: Context) -> list[Action]:
         event = replace(event, command=None, args="")
     # A user row is kept only for people the bot must remember (reporters, staff, a chosen
     # language); writing to the bot alone leaves none, so a whistleblower leaves no trace here.
-    user = await ctx.repo.user(event.user_id)
+    user, staff = await user_and_staff(ctx, event.user_id)
     if user is None:
-        if await is_staff(ctx, event.user_id):
+        if staff:
             user = await ctx.remember(event)
         else:
             ctx.strangers.add(event.user_id)

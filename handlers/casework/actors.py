@@ -10,7 +10,7 @@ from cases import workflow
 from cases.workflow import Actor
 from handlers.core.context import Context
 from storage import cases, roles
-from storage.models import Complaint
+from storage.models import Complaint, User
 
 
 async def as_admin(ctx: Context, user_id: int) -> Actor | None:
@@ -30,8 +30,9 @@ def as_citizen(user_id: int) -> Actor:
     return Actor("citizen", user_id)
 
 
-async def is_staff(ctx: Context, user_id: int) -> bool:
-    return await roles.is_staff(ctx.repo.session, user_id, ctx.config.admin_ids)
+async def user_and_staff(ctx: Context, user_id: int) -> tuple[User | None, bool]:
+    """The sender's user row, if they have one, and whether they are staff: asked of everyone."""
+    return await roles.user_and_staff(ctx.repo.session, user_id, ctx.config.admin_ids)
 
 
 def allowed(ctx: Context, complaint: Complaint, actor: Actor) -> set[str]:

@@ -32,13 +32,14 @@ CITIZEN = 5_550_001
 # agency list is kept by the process; then 9, 21, 131 (PostgreSQL 10, 22, 144; 2026-12-06) once the handler's work went
 # without a savepoint, the staff check became one statement, a sender found to have no row was not
 # looked up again, and the outbox rows went in as one INSERT; then 8, 22, 121 (PostgreSQL 9, 23, 134)
-# once a sender with no row was not asked for a pending case input (only people with a row open one). Lower these as the pipeline gets
-# leaner (issue 13); never raise them without a reason written here.
-BUDGET_PER_UPDATE = 24
-BUDGET_FORM = 140
+# once a sender with no row was not asked for a pending case input (only people with a row open one); then 7, 21, 108
+# (PostgreSQL 8, 22, 121; 2026-12-07) once the user's row and the staff check became one statement.
+# Lower these as the pipeline gets leaner (issue 13); never raise them without a reason written here.
+BUDGET_PER_UPDATE = 22
+BUDGET_FORM = 122
 # Each form step between the first and the submission, exactly as tight: a read creeping back into
 # every step shows here (PostgreSQL adds one statement: its chat lock).
-BUDGET_FORM_STEP = 8
+BUDGET_FORM_STEP = 7
 # Messages the bot queues for the whole walk (each is a Bot API call and an outbox row): 27 while
 # every typed answer was acknowledged in a message of its own; 18 (2026-12-07) once the
 # acknowledgement heads the next question (the location and phone steps keep two: their reply

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from storage import roles
 from storage.agencies import DEFAULT_CSV
 from storage.db import Database, upgrade
-from storage.models import Agency, Invite, Officer
+from storage.models import Agency, Invite, Officer, User
 from tests.unit.cli.support import LINK, NOW, ROOT, agencies, cli, query, seed, write_csv
 
 # --- opd import -------------------------------------------------------------------------------
@@ -340,3 +340,18 @@ async def test_is_staff_is_admin_or_active_officer(database: Database) -> None:
                     for tid in found}
     assert found == {111: True, 222: False, 333: False, 444: True, 555: True, 666: False}
     assert found == expected
+
+
+async def test_user_and_staff_gives_the_row_when_there_is_one_and_the_role_either_way(database: Database) -> None:
+    """One statement for the router's first question: a stranger gets (None, staff?) too."""
+    await redeem(database, await invite(database), 111)  # an officer, who may have no user row
+    async with database.write() as session, session.begin():
+        session.add(User(telegram_id=777, display_name="Warga", language="id", created_at=NOW, last_seen_at=NOW))
+        session.add(User(telegram_id=888, display_name="Admin", language="id", created_at=NOW, last_seen_at=NOW))
+        await roles.add_admin(session, 888, "test", NOW)
+    async with database.read() as session:
+        found = {tid: await roles.user_and_staff(session, tid, frozenset({555})) for tid in (111, 555, 666, 777, 888)}
+        rows = {tid: await session.get(User, tid) for tid in found}
+    assert {tid: (user is not None, staff) for tid, (user, staff) in found.items()} == {
+        111: (rows[111] is not None, True), 555: (False, True), 666: (False, False), 777: (True, False), 888: (True, True)}
+    assert found[777][0] is rows[777] and found[777][0].display_name == "Warga"  # type: ignore[union-attr]
