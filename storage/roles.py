@@ -144,11 +144,6 @@ async def user_and_staff(session: AsyncSession, telegram_id: int, env_admin_ids:
     return row[0], telegram_id in set(env_admin_ids) or bool(row[1])
 
 
-async def is_staff(session: AsyncSession, telegram_id: int, env_admin_ids: Iterable[int]) -> bool:
-    """Whether this user is an admin or an active officer."""
-    return (await user_and_staff(session, telegram_id, env_admin_ids))[1]
-
-
 async def officers_of(session: AsyncSession, agency_code: str) -> list[Officer]:
     """Active officers of an agency, the head first, then by joining time."""
     rows = await session.scalars(
