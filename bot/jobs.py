@@ -99,7 +99,7 @@ class Scheduler:
                                    id="leadership", name="leadership", coalesce=True, max_instances=1)  # fmt: skip
 
     @contextlib.contextmanager
-    def _run(self, name: str) -> Iterator[None]:
+    def _tracked(self, name: str) -> Iterator[None]:
         """A run `stop` lets finish. One cut short by the stop ends quietly: its transaction rolls
         back and its next run redoes it (APScheduler would log the cancellation as a failure)."""
         task = asyncio.current_task()
@@ -116,14 +116,14 @@ class Scheduler:
 
     async def claim_leadership(self) -> None:
         """Take the lead if no process holds it (so /metrics and the next job know at once)."""
-        with self._run("leadership"):
+        with self._tracked("leadership"):
             try:
                 await self.leadership.held()
             except Exception:  # the database away for a moment: the next check tries again
                 log.warning("could not check the scheduler lock; will try again")
 
     async def erase(self) -> None:
-        with self._run("retention"):
+        with self._tracked("retention"):
             try:
                 if self.retention is None or not await self.leadership.held():
                     return
@@ -138,7 +138,7 @@ class Scheduler:
         self.scheduler.modify_job("reminders", next_run_time=datetime.now(self.tz))  # catch up at start
 
     async def run(self, name: str) -> None:
-        with self._run(name):
+        with self._tracked(name):
             try:
                 if not await self.leadership.held():
                     return
