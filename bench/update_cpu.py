@@ -33,15 +33,7 @@ from handlers.core.context import HandlerConfig  # noqa: E402
 from storage import agencies  # noqa: E402
 from storage.db import Database, upgrade_async  # noqa: E402
 from tests.e2e.chat import typed_answers  # noqa: E402
-
-
-def message(user_id: int, update_id: int, text: str) -> dict:
-    sender = {"id": user_id, "is_bot": False, "first_name": "Warga", "language_code": "id"}
-    payload: dict = {"message_id": update_id, "date": int(time.time()), "chat": {"id": user_id, "type": "private"},
-                     "from": sender, "text": text}  # fmt: skip
-    if text.startswith("/"):
-        payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    return {"update_id": update_id, "message": payload}
+from tests.integration.test_statement_budget import message  # noqa: E402
 
 
 async def one_run(url: str, citizens: int) -> tuple[float, float, int]:
@@ -60,7 +52,7 @@ async def one_run(url: str, citizens: int) -> tuple[float, float, int]:
             for line in typed_answers(citizen):
                 update_id += 1
                 began = time.process_time()
-                await store_updates(db, [message(user_id, update_id, line)])
+                await store_updates(db, [message(update_id, line, user_id)])
                 stored = time.process_time()
                 while await processor._process_next(user_id):
                     pass

@@ -53,10 +53,10 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def message(update_id: int, text: str) -> dict:
-    chat = {"id": CITIZEN, "type": "private", "first_name": "Warga"}
+def message(update_id: int, text: str, user: int = CITIZEN) -> dict:
+    chat = {"id": user, "type": "private", "first_name": "Warga"}
     payload: dict = {"message_id": update_id, "date": int(datetime.now(timezone.utc).timestamp()), "chat": chat,
-                     "from": {"id": CITIZEN, "is_bot": False, "first_name": "Warga", "language_code": "id"}, "text": text}
+                     "from": {"id": user, "is_bot": False, "first_name": "Warga", "language_code": "id"}, "text": text}
     if text.startswith("/"):
         payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return {"update_id": update_id, "message": payload}
