@@ -174,7 +174,12 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
     assert settings.token is not None
     client = telegram.connect(settings.telegram_runtime, settings.token, settings.telegram_api_base_url,
                               settings.polling_timeout_seconds)
-    await until_up("Telegram", client.start, _telegram_transient)
+    try:
+        await until_up("Telegram", client.start, _telegram_transient)
+    except BaseException:  # a rejected token, say: the program ends, its connections closed first
+        await client.stop()
+        await database.dispose()
+        raise
     calendar = WorkCalendar(settings.tz)
     config = handler_config(settings, client.username)
 

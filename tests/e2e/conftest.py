@@ -56,8 +56,9 @@ def assert_clean_log(log: str) -> None:
     """What every bot run's log must not hold: the token, a failed job, a library's warning."""
     assert TOKEN not in log and TOKEN.split(":")[1] not in log, "the bot token reached the log"
     assert "its next run will retry" not in log, "a scheduled job failed:\n" + log[-3000:]
-    # APScheduler's word for a run cancelled at stop; asyncio's for a connection left half-open.
-    for sign in ('" raised an exception', "exception was never retrieved"):
+    # APScheduler's word for a run cancelled at stop; asyncio's for a connection left half-open
+    # and for an HTTP session never closed.
+    for sign in ('" raised an exception', "exception was never retrieved", "Unclosed client session", "Unclosed connector"):
         assert sign not in log, f"{sign!r} in the bot's log:\n" + log[-3000:]
     warned = [line for line in log.splitlines() if "Warning" in line]
     assert not warned, "library warnings in the bot's log:\n" + "\n".join(warned[:5])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.conftest import wait_for_polling
+from tests.e2e.conftest import assert_clean_log, wait_for_polling
 from tests.e2e.harness import TOKEN, BotProcess
 
 
@@ -37,3 +37,4 @@ def test_a_rejected_token_ends_the_process_at_once_with_one_line(emulator, datab
     log = process.log()
     assert "aduan: Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN)" in log
     assert "Traceback" not in log and wrong not in log and wrong.split(":")[1] not in log and TOKEN not in log
+    assert_clean_log(log)  # its HTTP sessions closed on the way out, too
