@@ -42,7 +42,7 @@ async def handle(event: Event, ctx: Context) -> list[Action]:
             ctx.strangers.add(event.user_id)
     chosen = user is not None and user.language_chosen
     ctx.language = user.language if user is not None and chosen else normalize_language(event.language_code, ctx.config.default_language)
-    verdict = ctx.flood.check(event.user_id, ctx.now) if ctx.flood is not None else Verdict.PASS
+    verdict = ctx.flood.check(event.user_id, ctx.now, event.album) if ctx.flood is not None else Verdict.PASS
     if verdict is not Verdict.PASS:
         actions = ack(event)
         if verdict is Verdict.DROP:

@@ -118,6 +118,22 @@ def test_a_flood_is_survived_and_the_bot_answers_afterwards(emulator, bot, datab
     assert rejected_calls(emulator) == []
 
 
+def test_an_album_counts_as_one_message_for_the_flood_gate(emulator, bot, database_url):
+    """Twelve quick messages and an album of five: seventeen updates in a second, over the gate's
+    fifteen, but thirteen things the user did. No "slow down", and every one is answered."""
+    user = emulator.user(first_name="Rina", language_code="id")
+    for n in range(12):
+        user.send(f"halo {n}")
+        time.sleep(0.05)
+    user.send_album([jpeg((20 * i, 10, 200)) for i in range(5)], caption="Jalan rusak")
+    wait_until(lambda: query(database_url, "SELECT count(*) FROM inbox_updates WHERE status = 'pending'") == [(0,)]
+               and query(database_url, "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')") == [(0,)],
+               timeout=60, message="all processed and sent")  # fmt: skip
+    texts = [m.text or "" for m in user.messages()]
+    assert not any("cepat" in text for text in texts), texts
+    assert len(texts) >= 13, texts
+
+
 def test_messages_in_groups_are_declined_politely(emulator, bot, database_url):
     member = emulator.user(first_name="Anggota", language_code="id")
     group = emulator.group(title="Warga RT 05", members=[member])
