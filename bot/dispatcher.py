@@ -9,6 +9,8 @@
   over, so a process killed mid-send loses nothing (the message may then arrive twice, which is
   the one case Telegram itself cannot tell apart). Claims skip rows another transaction has locked
   (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so no row is ever claimed twice at once;
+* a held reply to a burst (a row with a coalesce key, see bot.outbox.supersede) is not claimed
+  while its chat has updates still to process: one of them is to replace it;
 * what became of the calls since the last tick is recorded in the transaction of the tick's
   claims: one write transaction (on SQLite one turn of the writer, one sync to disk) for both.
   A chat's next row is claimed only in a transaction that also records its previous one as sent,
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, Update, bindparam, or_, select, true, update
+from sqlalchemy import Table, Update, bindparam, exists, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
@@ -44,7 +46,7 @@ from bot.telegram import (
 )
 from handlers.core.actions import UPLOAD_PREFIX
 from storage.db import Database
-from storage.models import OutboxMessage, User
+from storage.models import InboxUpdate, OutboxMessage, User
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMe
                              "sendLocation", "sendContact", "sendVoice", "sendAudio", "sendVideo", "sendVideoNote"})
 SCAN_ROWS = 2048  # unsent rows a tick looks through at most
 SCAN_PAGE = 128  # read this many at a time
+UNCLAIMED_RECHECK_SECONDS = 0.25  # a row chosen but not claimed is looked at again this soon
 RECORD_TRIES = 3  # a batch of outcomes whose recording failed this often is left to the lease
 # Statements of every tick and every send, built once and run with their values: building one
 # (and keying it for SQLAlchemy's compiled cache) cost more than running it.
@@ -89,6 +92,10 @@ class Bucket:
     def take(self, now: float) -> None:
         self._refill(now)
         self.tokens -= 1
+
+    def give_back(self) -> None:
+        """A token taken for a call that is not made after all."""
+        self.tokens = min(self.capacity, self.tokens + 1)
 
     def _refill(self, now: float) -> None:
         if self.tokens < 0 and self.stamp == 0.0:
@@ -244,7 +251,7 @@ class Dispatcher:
             return 2.0
         next_in = 5.0
         seen: set[tuple[int, bool]] = set()
-        chosen: dict[int, tuple[int, tuple[int, bool]]] = {}  # row id -> (chat, lane)
+        chosen: dict[int, tuple[int, tuple[int, bool], bool]] = {}  # row id -> (chat, lane, whether it took tokens)
         # The rows ahead of those that can go now are mostly of chats with a call in flight (a row
         # or two each): a first page that size, not a full one, is what a tick usually reads.
         first_page = 2 * (free + len(self._state.in_flight)) + 8
@@ -267,18 +274,30 @@ class Dispatcher:
             if not_before > now:
                 next_in = min(next_in, (not_before - now).total_seconds())
                 continue
-            if method in MESSAGE_METHODS:
+            counted = method in MESSAGE_METHODS
+            if counted:
                 wait = max(self._chat_bucket(chat_id).wait_time(loop_now), self.bot_bucket.wait_time(loop_now))
                 if wait > 0:
                     next_in = min(next_in, wait)
                     continue
                 self._chat_bucket(chat_id).take(loop_now)
                 self.bot_bucket.take(loop_now)
-            chosen[row_id] = (chat_id, lane)
+            chosen[row_id] = (chat_id, lane, counted)
         if not chosen and not self._state.outcomes:
             return next_in
-        for row_id, method, payload, sensitive in await self._commit(list(chosen), now, stale):
-            chat_id, lane = chosen[row_id]
+        claimed = await self._commit(list(chosen), now, stale)
+        if len(claimed) < len(chosen):
+            # A held reply whose chat has updates still to process (see _claim_rows), or a row
+            # another process took: its tokens go back, and it is looked at again soon, as
+            # processing those updates need not queue anything that would wake us.
+            next_in = min(next_in, UNCLAIMED_RECHECK_SECONDS)
+            for row_id in chosen.keys() - {row_id for row_id, *_ in claimed}:
+                chat_id, _, counted = chosen[row_id]
+                if counted:
+                    self._chat_bucket(chat_id).give_back()
+                    self.bot_bucket.give_back()
+        for row_id, method, payload, sensitive in claimed:
+            chat_id, lane, _ = chosen[row_id]
             self._state.in_flight.add(lane)
             task = asyncio.create_task(self._send(row_id, method, payload, chat_id, lane, sensitive))
             self._tasks.add(task)
@@ -345,10 +364,16 @@ class Dispatcher:
     async def _claim_rows(self, session: AsyncSession, row_ids: list[int], now: datetime,
                           stale: datetime) -> list[tuple[int, str, dict, bool]]:
         if self._claim is None:  # built once (the fence's values are given with each run)
+            # A held reply to a burst (a row with a coalesce key) waits while its chat has updates
+            # still to process: the next of them replaces it (bot.outbox.supersede). On a busy
+            # machine its wait can end before updates that came in time are processed. Asked
+            # here, in the claim, it is asked of the rows as they are when they are taken.
+            unprocessed = exists().where(InboxUpdate.chat_id == OutboxMessage.chat_id, InboxUpdate.status == "pending")
             claimable = select(OutboxMessage.id).where(
                 OutboxMessage.id.in_(bindparam("ids", expanding=True)),
                 or_(OutboxMessage.status == "pending",
                     (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= bindparam("stale"))),
+                or_(OutboxMessage.coalesce_key.is_(None), ~unprocessed),
             ).with_for_update(skip_locked=True)
             fence = self.role.fence() if self.role is not None else true()
             self._claim = (update(OutboxMessage).where(OutboxMessage.id.in_(claimable.scalar_subquery()), fence)

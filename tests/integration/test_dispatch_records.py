@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select, text, update
 
 from bot.dispatcher import Dispatcher, Limits
 from bot.telegram import Forbidden, ServerError
 from storage.db import Database, upgrade_async
-from storage.models import OutboxMessage, User
+from storage.models import InboxUpdate, OutboxMessage, User
 from tests.e2e.harness import fresh_database
 
 BLOCKED = 7001  # this chat's user blocked the bot
@@ -251,3 +251,44 @@ def test_an_outcome_the_database_will_not_record_is_tried_again_then_left_to_the
     assert refused == failures
     assert calls == (["0", "1"] if failures == 1 else ["0", "0", "1"]), calls
     assert statuses == ["sent", "sent"]
+
+
+def test_a_held_reply_waits_while_its_chat_has_updates_to_process(database_url: str) -> None:
+    """A burst's held reply (a row with a coalesce key) whose wait is over is not sent while its
+    chat still has an update to process — that update is to replace it — and goes at the first
+    tick after; a held reply to a chat with nothing pending, and an ordinary reply to a chat with
+    updates pending, go at once. The tokens a refused row took are given back: Telegram's
+    per-chat limit (1 a second here) does not hold the reply once it may go."""
+    held, quiet, plain = 8300, 8301, 8302
+
+    async def send() -> tuple[list[int], list[int]]:
+        db = Database(database_url)
+        due = now() - timedelta(seconds=1)
+        try:
+            async with db.write() as session, session.begin():
+                session.add_all([InboxUpdate(update_id=n, chat_id=chat, payload={"update_id": n}, status="pending")
+                                 for n, chat in ((1, held), (2, plain))])  # fmt: skip
+                session.add_all([OutboxMessage(chat_id=chat, method="sendMessage", payload={"chat_id": chat, "text": "1 foto"},
+                                               status="pending", not_before=due, coalesce_key=key)
+                                 for chat, key in ((held, "form:n:photos"), (quiet, "form:m:photos"), (plain, None))])  # fmt: skip
+            telegram = Telegram(delay=0.0)
+            limits = Limits(per_bot=10_000, bot_burst=10_000, per_chat=1.0, chat_burst=3.0, concurrency=16)
+            dispatcher = Dispatcher(db, telegram, now, limits)  # type: ignore[arg-type]
+            for _ in range(30):  # 1.5 s: the chat buckets (empty at the start) fill, the held row is refused each time
+                await dispatcher.tick()
+                await asyncio.sleep(0.05)
+            before = list(telegram.calls)
+            async with db.write() as session, session.begin():  # the processor is done with the held chat's update
+                await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == 1).values(status="done"))
+            await dispatcher.tick()  # the first tick after: the reply goes, no token to wait for
+            for _ in range(50):
+                await asyncio.sleep(0.02)
+                if held in telegram.calls and dispatcher.idle:
+                    break
+            return before, telegram.calls
+        finally:
+            await db.dispose()
+
+    before, calls = asyncio.run(send())
+    assert sorted(before) == [quiet, plain], "a held reply to a quiet chat and an ordinary one go; the held one waits"
+    assert calls.count(held) == 1 and calls[-1] == held, calls
