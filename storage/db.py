@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage import sqlite_driver
-from storage.models import AnonFile, Attachment, OutboxMessage
+from storage.models import AnonFile, Attachment, Base, OutboxMessage
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -117,7 +117,7 @@ def dialect_insert(session: AsyncSession) -> Any:
 # to fetch or clean the file fetcher — not every answer sent wakes a look for files.
 WORK_CHANNEL = "aduan_work"
 FILES_CHANNEL = "aduan_files"
-_CHANNELS: dict[type, str] = {OutboxMessage: WORK_CHANNEL, Attachment: FILES_CHANNEL, AnonFile: FILES_CHANNEL}
+_CHANNELS: dict[type[Base], str] = {OutboxMessage: WORK_CHANNEL, Attachment: FILES_CHANNEL, AnonFile: FILES_CHANNEL}
 _TABLE_CHANNELS = {model.__table__: channel for model, channel in _CHANNELS.items()}
 
 

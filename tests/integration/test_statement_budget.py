@@ -70,7 +70,7 @@ def submit_press(update_id: int, message_id: int, data: str) -> dict:
 
 
 def test_a_form_update_stays_within_its_statement_budget(database_url: str) -> None:
-    async def walk() -> tuple[list[int], int]:
+    async def walk() -> tuple[list[int], int, int]:
         await upgrade_async(database_url)
         db = Database(database_url)
         counts: list[int] = []
