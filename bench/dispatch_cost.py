@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
+from bench.update_cpu import empty_schema  # noqa: E402
 from bot.dispatcher import Dispatcher, Limits  # noqa: E402
 from storage.db import Database, upgrade_async  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
@@ -106,9 +107,7 @@ def main() -> None:
             url = args.database or f"sqlite+aiosqlite:///{directory}/dispatch_cost.sqlite3"
             figures = asyncio.run(one_run(url, args.chats, args.rows, gap / 1000))
             if args.database:
-                from bench.update_cpu import _drop_all
-
-                asyncio.run(_drop_all(args.database))
+                asyncio.run(empty_schema(args.database))
         print(f"| {gap:g} | {figures['statements']:.2f} | {figures['commits']:.2f} | {figures['reads']:.2f} | {figures['cpu_ms']:.2f} |")
 
 

@@ -76,7 +76,7 @@ def main() -> None:
             url = args.database or f"sqlite+aiosqlite:///{directory}/update_cpu.sqlite3"
             results.append(asyncio.run(one_run(url, args.citizens)))
             if args.database:  # the next run starts from an empty schema too
-                asyncio.run(_drop_all(args.database))
+                asyncio.run(empty_schema(args.database))
     storing = [r[0] * 1000 for r in results]
     processing = [r[1] * 1000 for r in results]
     print(f"{results[0][2]} updates a run, {args.runs} runs; CPU ms per update, median (min–max)")
@@ -84,7 +84,8 @@ def main() -> None:
     print(f"processing {statistics.median(processing):.3f} ({min(processing):.3f}–{max(processing):.3f})")
 
 
-async def _drop_all(url: str) -> None:
+async def empty_schema(url: str) -> None:
+    """Drop every table of a PostgreSQL database's public schema: the next run migrates from nothing."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
