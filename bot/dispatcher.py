@@ -58,11 +58,14 @@ UNCLAIMED_RECHECK_SECONDS = 0.25  # a row chosen but not claimed is looked at ag
 RECORD_TRIES = 3  # a batch of outcomes whose recording failed this often is left to the lease
 # Statements of every tick and every send, built once and run with their values: building one
 # (and keying it for SQLAlchemy's compiled cache) cost more than running it.
-_QUEUE_PAGE = (select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.method, OutboxMessage.status,
-                      OutboxMessage.not_before, OutboxMessage.claimed_at)
-               .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.id > bindparam("after"))
-               .order_by(OutboxMessage.id).limit(bindparam("size")))
-_OUTBOX = cast(Table, OutboxMessage.__table__)  # Core: a plain UPDATE per row, no ORM bulk mode
+# In Core, on the tables: the ORM's compile and bulk-update steps (synchronising a session that
+# holds none of these rows) cost more than the statements themselves.
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_INBOX = cast(Table, InboxUpdate.__table__)
+_QUEUE_PAGE = (select(_OUTBOX.c.id, _OUTBOX.c.chat_id, _OUTBOX.c.method, _OUTBOX.c.status,
+                      _OUTBOX.c.not_before, _OUTBOX.c.claimed_at)
+               .where(_OUTBOX.c.status.in_(("pending", "sending")), _OUTBOX.c.id > bindparam("after"))
+               .order_by(_OUTBOX.c.id).limit(bindparam("size")))
 _RECORD_SENT = {  # by whether the row is wiped once sent (sensitive)
     wipe: update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
     .values(status="sent", sent_at=bindparam("sent_now"), result_message_id=bindparam("message_id"), claimed_at=None,
@@ -368,17 +371,17 @@ class Dispatcher:
             # still to process: the next of them replaces it (bot.outbox.supersede). On a busy
             # machine its wait can end before updates that came in time are processed. Asked
             # here, in the claim, it is asked of the rows as they are when they are taken.
-            unprocessed = exists().where(InboxUpdate.chat_id == OutboxMessage.chat_id, InboxUpdate.status == "pending")
-            claimable = select(OutboxMessage.id).where(
-                OutboxMessage.id.in_(bindparam("ids", expanding=True)),
-                or_(OutboxMessage.status == "pending",
-                    (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= bindparam("stale"))),
-                or_(OutboxMessage.coalesce_key.is_(None), ~unprocessed),
+            outbox, inbox = _OUTBOX.c, _INBOX.c
+            unprocessed = exists().where(inbox.chat_id == outbox.chat_id, inbox.status == "pending")
+            claimable = select(outbox.id).where(
+                outbox.id.in_(bindparam("ids", expanding=True)),
+                or_(outbox.status == "pending", (outbox.status == "sending") & (outbox.claimed_at <= bindparam("stale"))),
+                or_(outbox.coalesce_key.is_(None), ~unprocessed),
             ).with_for_update(skip_locked=True)
             fence = self.role.fence() if self.role is not None else true()
-            self._claim = (update(OutboxMessage).where(OutboxMessage.id.in_(claimable.scalar_subquery()), fence)
+            self._claim = (update(_OUTBOX).where(outbox.id.in_(claimable.scalar_subquery()), fence)
                            .values(status="sending", claimed_at=bindparam("claimed"))
-                           .returning(OutboxMessage.id, OutboxMessage.method, OutboxMessage.payload, OutboxMessage.sensitive))
+                           .returning(outbox.id, outbox.method, outbox.payload, outbox.sensitive))
         values = {"ids": row_ids, "stale": stale, "claimed": now} | (self.role.fence_values() if self.role is not None else {})
         result = await session.execute(self._claim, values)
         return sorted((row_id, method, dict(payload), bool(sensitive)) for row_id, method, payload, sensitive in result.all())

@@ -49,7 +49,7 @@ def create_engine(url: str, *, reader: bool = False, synchronous: str = "FULL") 
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     # The driver's connect arguments as SQLAlchemy's aiosqlite dialect makes them from the URL.
     args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
-    kwargs["timeout"] = 30
+    kwargs["timeout"] = sqlite_driver.BUSY_TIMEOUT_MS / 1000
 
     def connect() -> sqlite_driver.Connection:
         return sqlite_driver.connect(*args, **kwargs)
@@ -67,7 +67,7 @@ def create_engine(url: str, *, reader: bool = False, synchronous: str = "FULL") 
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={sqlite_driver.BUSY_TIMEOUT_MS}")
         # Deleted or overwritten data is zeroed in the file, not left in free pages (a wiped
         # whistleblower chat id must not linger; see checkpoint_truncate for the WAL).
         cursor.execute("PRAGMA secure_delete=ON")
@@ -82,10 +82,16 @@ def create_engine(url: str, *, reader: bool = False, synchronous: str = "FULL") 
         # busy_timeout instead of failing mid-transaction); readers take a snapshot — but for one
         # statement (`read_single`), which is its own snapshot and runs on the loop.
         driver = _driver(connection)
-        driver.single_read = reader and bool(connection.get_execution_options().get(SINGLE_READ))
-        driver.inline = False  # until a bounded write session says otherwise (_new_transaction)
-        if not driver.single_read:
-            connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        driver.single_read = reader and bool(options.get(SINGLE_READ))
+        # A bounded transaction's statements run on the loop once it has begun (storage.sqlite_driver).
+        driver.inline = not reader and bool(options.get(BOUNDED))
+        if driver.single_read:
+            return
+        if reader:
+            connection.exec_driver_sql("BEGIN")
+        elif not (options.get(BOUNDED) and driver.begin_immediate_here()):  # the lock free: no trip to the thread
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -122,6 +128,7 @@ _TABLE_CHANNELS = {model.__table__: channel for model, channel in _CHANNELS.item
 
 
 SINGLE_READ = "aduan_single_read"  # an execution option: see Database.read_single
+BOUNDED = "aduan_bounded"  # an execution option: see Database.write_bounded
 
 
 class WriteSession(Session):
@@ -162,10 +169,8 @@ def _queued(session: Session, channel: str) -> None:
 
 
 @event.listens_for(WriteSession, "after_begin")
-def _new_transaction(session: Session, _transaction: object, connection: Connection) -> None:
+def _new_transaction(session: Session, _transaction: object, _connection: Connection) -> None:
     session.info.pop("notified", None)  # once per transaction, however many rows
-    if session.info.get("bounded") and connection.dialect.name == "sqlite":
-        _driver(connection).inline = True  # its statements run on the loop (storage.sqlite_driver)
 
 
 def _driver(connection: Connection) -> sqlite_driver.Connection:
@@ -186,10 +191,11 @@ class AnnouncingSession(WriteSession):
 
 def session_factory(engine: AsyncEngine, announce: bool = False, write: bool = True,
                     bounded: bool = False) -> async_sessionmaker[AsyncSession]:
-    info = {"bounded": True} if bounded else {}
+    if bounded:  # seen by the connection's begin (above), before any session event
+        engine = engine.execution_options(**{BOUNDED: True})
     if announce:
-        return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AnnouncingSession, info=info)
-    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=WriteSession if write else Session, info=info)
+        return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AnnouncingSession)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=WriteSession if write else Session)
 
 
 class Database:

@@ -14,12 +14,13 @@ with no BEGIN and no ROLLBACK: none of the three trips a reader's session otherw
 
 The writer goes further for the transactions of bounded, indexed work its caller marks (an
 update processed, updates stored, sends claimed and recorded: storage.db's `write_bounded`):
-begun IMMEDIATE on the thread, so the write lock is held and no statement waits for another
-process, their statements run on the event loop itself (a trip costs some 60 us of CPU; SQLite's
-work on an indexed row, about one). BEGIN, which may wait up to busy_timeout for another
-process's lock, and COMMIT, which syncs the disk, stay on the thread, as does every other
-transaction — a reminder sweep over a million cases, an erasure, a reader's report must not hold
-the loop (nor the /healthz it answers).
+begun IMMEDIATE, so the write lock is held and no statement waits for another process, their
+statements run on the event loop itself (a trip costs some 60-100 us of CPU; SQLite's work on an
+indexed row, about one). Their BEGIN runs on the loop too when the lock is free (with no busy
+wait); only when another process holds it does it go to the thread, to wait there up to
+busy_timeout. COMMIT, which syncs the disk, stays on the thread, as does every other transaction
+— a reminder sweep over a million cases, an erasure, a reader's report must not hold the loop
+(nor the /healthz it answers).
 
 Only the cursor is changed; the connection, its thread, its transactions and errors are
 aiosqlite's. SQLAlchemy gets it through `create_async_engine(async_creator=...)` (storage.db)."""
@@ -38,6 +39,7 @@ from aiosqlite.context import contextmanager
 # Rows fetched with the statement: every statement of the bot's own work fits (the longest, an
 # officer's case list, is a page); past it, batches of this size per trip.
 PREFETCH = 256
+BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another process's lock (storage.db sets it)
 
 
 class Cursor(aiosqlite.Cursor):
@@ -143,6 +145,25 @@ class Connection(aiosqlite.Connection):
     # Whether this reader runs one statement on the loop with no BEGIN around it: set by
     # storage.db at each begin of a reader's session (True only for `read_single` sessions).
     single_read = False
+
+    def begin_immediate_here(self) -> bool:
+        """BEGIN IMMEDIATE on the loop if the write lock is free this moment (True). False: another
+        process holds it, and the caller begins on the driver's thread, waiting up to busy_timeout
+        there (a wait must not hold the loop). Called only between transactions, when no call of
+        this connection is under way on its thread."""
+        connection = self._connection
+        if connection is None or connection.in_transaction:
+            return False
+        connection.execute("PRAGMA busy_timeout = 0")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            return True
+        except sqlite3.OperationalError as exc:  # SQLITE_BUSY: "database is locked"
+            if connection.in_transaction or "locked" not in str(exc):
+                raise
+            return False
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @contextmanager
     async def cursor(self) -> aiosqlite.Cursor:

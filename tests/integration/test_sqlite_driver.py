@@ -61,12 +61,12 @@ async def test_a_transaction_is_one_trip_per_statement_and_the_commit(database: 
     assert len(trips) == 4, trips
 
 
-async def test_a_bounded_write_runs_its_statements_on_the_loop_begin_and_commit_on_the_thread(
+async def test_a_bounded_write_runs_its_begin_and_statements_on_the_loop_and_commit_on_the_thread(
         database: Database, trips: list[str]) -> None:
     async with database.write_bounded() as session, session.begin():
         await session.execute(text("UPDATE t SET word = 'changed' WHERE id = 1"))
         assert (await session.execute(text("SELECT word FROM t WHERE id = 1"))).scalar_one() == "changed"
-    assert trips == ["_run", "commit"], trips  # BEGIN IMMEDIATE (it may wait for a lock), COMMIT (it syncs)
+    assert trips == ["commit"], trips  # BEGIN IMMEDIATE found the lock free; COMMIT syncs the disk
     trips.clear()
     async with database.write() as session, session.begin():  # the next, unmarked, goes through the thread again
         await session.execute(text("UPDATE t SET word = 'again' WHERE id = 1"))
@@ -75,7 +75,8 @@ async def test_a_bounded_write_runs_its_statements_on_the_loop_begin_and_commit_
         assert await session.scalar(text("SELECT word FROM t WHERE id = 1")) == "again"
 
 
-async def test_a_bounded_write_waiting_for_another_processs_lock_does_not_hold_the_loop(tmp_path: Path) -> None:
+async def test_a_bounded_write_waiting_for_another_processs_lock_does_not_hold_the_loop(
+        tmp_path: Path, trips: list[str]) -> None:
     path = tmp_path / "d.sqlite3"
     database = Database(f"sqlite+aiosqlite:///{path}")
     try:
@@ -83,6 +84,7 @@ async def test_a_bounded_write_waiting_for_another_processs_lock_does_not_hold_t
             await session.execute(text("CREATE TABLE t (v INTEGER)"))
         other = sqlite3.connect(path, isolation_level=None)  # another process, e.g. the CLI, writing
         other.execute("BEGIN IMMEDIATE")
+        trips.clear()
 
         async def write() -> None:
             async with database.write_bounded() as session, session.begin():
@@ -96,9 +98,20 @@ async def test_a_bounded_write_waiting_for_another_processs_lock_does_not_hold_t
         assert not task.done() and ticks == 20
         other.execute("ROLLBACK")
         await asyncio.wait_for(task, 10)
+        assert trips == ["_run", "commit"], trips  # the lock was taken: BEGIN waited for it on the thread
+        # The next bounded write waits for the lock too, as long as busy_timeout allows: the
+        # look at the lock without waiting left the connection's timeout as it was.
+        other.execute("BEGIN IMMEDIATE")
+        task = asyncio.create_task(write())
+        await asyncio.sleep(0.3)
+        assert not task.done()
+        other.execute("ROLLBACK")
+        await asyncio.wait_for(task, 10)
         other.close()
         async with database.read() as session:
-            assert await session.scalar(text("SELECT count(*) FROM t")) == 1
+            assert await session.scalar(text("SELECT count(*) FROM t")) == 2
+        async with database.engine.connect() as connection:
+            assert await connection.scalar(text("PRAGMA busy_timeout")) == sqlite_driver.BUSY_TIMEOUT_MS
     finally:
         await database.dispose()
 
