@@ -196,7 +196,7 @@ async def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> 
     dispatcher = Dispatcher(database, client, clock, SendLimits(per_bot=settings.send_rate_per_second, per_chat=settings.send_rate_per_chat),
                             uploads=fetcher.cleaned, render=Renderer(database, config, policy), on_wiped=wiper.request,
                             role=sender)  # fmt: skip
-    processor = Processor(database, client, config, calendar, clock, committed, wiper.request)
+    processor = Processor(database, client, config, calendar, clock, committed, wiper.request, sender=dispatcher)
     poller = Poller(client, database, processor.wake)
     return Bot(database, client, processor, dispatcher, fetcher, poller, wiper, sender)
 

@@ -14,7 +14,12 @@
 * what became of the calls since the last tick is recorded in the transaction of the tick's
   claims: one write transaction (on SQLite one turn of the writer, one sync to disk) for both.
   A chat's next row is claimed only in a transaction that also records its previous one as sent,
-  so a process killed in between resends the previous row, never the next one before it.
+  so a process killed in between resends the previous row, never the next one before it;
+* the processing of an update takes the dispatcher's work along (Boarding): the outcomes waiting
+  are recorded in its transaction, and the answers it queues that may go at once are claimed
+  there and sent when it commits. A tick then only picks up the rest (rows behind a call in
+  flight, rows queued elsewhere, retries) and records what no transaction took, within
+  RECORD_WAIT_SECONDS of the answer.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
@@ -52,9 +57,13 @@ log = logging.getLogger(__name__)
 
 MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage",
                              "sendLocation", "sendContact", "sendVoice", "sendAudio", "sendVideo", "sendVideoNote"})
+CALLBACK_METHOD = "answerCallbackQuery"  # callback answers are a lane of their own in each chat
 SCAN_ROWS = 2048  # unsent rows a tick looks through at most
 SCAN_PAGE = 128  # read this many at a time
 UNCLAIMED_RECHECK_SECONDS = 0.25  # a row chosen but not claimed is looked at again this soon
+# An answered call is recorded within this time (a row queued behind it in its lane goes at once);
+# a process killed meanwhile sends it again (bot.dispatcher's lease), as it would mid-call.
+RECORD_WAIT_SECONDS = 0.2
 RECORD_TRIES = 3  # a batch of outcomes whose recording failed this often is left to the lease
 # Statements of every tick and every send, built once and run with their values: building one
 # (and keying it for SQLAlchemy's compiled cache) cost more than running it.
@@ -146,6 +155,7 @@ class _State:
     outcomes: list[_Outcome] = field(default_factory=list)
     sent_unrecorded: set[int] = field(default_factory=set)
     record_failures: int = 0
+    behind: set[tuple[int, bool]] = field(default_factory=set)  # lanes with a row queued behind their call in flight
 
 
 class Dispatcher:
@@ -170,7 +180,8 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(limits.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
-        self._claim: Update | None = None  # the claiming statement, built at its first use
+        self._wake_timer: asyncio.TimerHandle | None = None
+        self._claims: dict[bool, Update] = {}  # the claiming statements, built at their first use (see _claim_rows)
 
     def wake(self) -> None:
         self._wake.set()
@@ -265,8 +276,10 @@ class Dispatcher:
                 continue
             # Only the oldest row of a chat may go: order within a chat. Callback answers form a
             # lane of their own so a queue of messages never leaves a button spinning.
-            lane = (chat_id, method == "answerCallbackQuery")
+            lane = (chat_id, method == CALLBACK_METHOD)
             if lane in seen:
+                if lane in self._state.in_flight:  # waits for the call under way: its answer wakes us at once
+                    self._state.behind.add(lane)
                 continue
             seen.add(lane)
             if lane in self._state.in_flight:
@@ -277,15 +290,11 @@ class Dispatcher:
             if not_before > now:
                 next_in = min(next_in, (not_before - now).total_seconds())
                 continue
-            counted = method in MESSAGE_METHODS
-            if counted:
-                wait = max(self._chat_bucket(chat_id).wait_time(loop_now), self.bot_bucket.wait_time(loop_now))
-                if wait > 0:
-                    next_in = min(next_in, wait)
-                    continue
-                self._chat_bucket(chat_id).take(loop_now)
-                self.bot_bucket.take(loop_now)
-            chosen[row_id] = (chat_id, lane, counted)
+            may, wait = self._may_go(chat_id, method, loop_now)
+            if not may:
+                next_in = min(next_in, wait)
+                continue
+            chosen[row_id] = (chat_id, lane, method in MESSAGE_METHODS)
         if not chosen and not self._state.outcomes:
             return next_in
         claimed = await self._commit(list(chosen), now, stale)
@@ -294,18 +303,45 @@ class Dispatcher:
             # another process took: its tokens go back, and it is looked at again soon, as
             # processing those updates need not queue anything that would wake us.
             next_in = min(next_in, UNCLAIMED_RECHECK_SECONDS)
-            for row_id in chosen.keys() - {row_id for row_id, *_ in claimed}:
-                chat_id, _, counted = chosen[row_id]
-                if counted:
-                    self._chat_bucket(chat_id).give_back()
-                    self.bot_bucket.give_back()
+            self._give_back(chosen.keys() - {row_id for row_id, *_ in claimed}, chosen)
+        self._start(claimed, chosen)
+        return next_in
+
+    def _start(self, claimed: list[tuple[int, str, dict, bool]], chosen: dict[int, tuple[int, tuple[int, bool], bool]]) -> None:
+        """Start the calls of rows claimed (committed): their lanes are taken until each is answered."""
         for row_id, method, payload, sensitive in claimed:
             chat_id, lane, _ = chosen[row_id]
             self._state.in_flight.add(lane)
             task = asyncio.create_task(self._send(row_id, method, payload, chat_id, lane, sensitive))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return next_in
+
+    def _give_back(self, row_ids: Iterable[int], chosen: dict[int, tuple[int, tuple[int, bool], bool]]) -> None:
+        """The rate tokens of rows chosen but not claimed after all."""
+        for row_id in row_ids:
+            chat_id, _, counted = chosen[row_id]
+            if counted:
+                self._chat_bucket(chat_id).give_back()
+                self.bot_bucket.give_back()
+
+    def _may_go(self, chat_id: int, method: str, loop_now: float) -> tuple[bool, float]:
+        """Whether a chat's oldest row may be sent now by the rate limits (its tokens then taken),
+        and else how long until it may."""
+        if method not in MESSAGE_METHODS:
+            return True, 0.0
+        wait = max(self._chat_bucket(chat_id).wait_time(loop_now), self.bot_bucket.wait_time(loop_now))
+        if wait > 0:
+            return False, wait
+        self._chat_bucket(chat_id).take(loop_now)
+        self.bot_bucket.take(loop_now)
+        return True, 0.0
+
+    def boarding(self) -> Boarding:
+        """A write transaction on the hot path (an update processed) that takes this dispatcher's
+        work along: the outcomes waiting are recorded in it, and the rows it queues that may go at
+        once are claimed in it and sent when it commits — no tick to record them, read them back
+        and claim them in transactions of their own (see Boarding)."""
+        return Boarding(self)
 
     async def _queued(self, first_page: int) -> AsyncIterator[tuple[int, int, str, str, datetime, datetime | None]]:
         """The unsent rows, oldest first, a page at a time (`first_page` rows, then SCAN_PAGE, at
@@ -365,26 +401,39 @@ class Dispatcher:
                 self.wake()
 
     async def _claim_rows(self, session: AsyncSession, row_ids: list[int], now: datetime,
-                          stale: datetime) -> list[tuple[int, str, dict, bool]]:
-        if self._claim is None:  # built once (the fence's values are given with each run)
-            # A held reply to a burst (a row with a coalesce key) waits while its chat has updates
-            # still to process: the next of them replaces it (bot.outbox.supersede). On a busy
-            # machine its wait can end before updates that came in time are processed. Asked
-            # here, in the claim, it is asked of the rows as they are when they are taken.
-            outbox, inbox = _OUTBOX.c, _INBOX.c
-            unprocessed = exists().where(inbox.chat_id == outbox.chat_id, inbox.status == "pending")
-            claimable = select(outbox.id).where(
-                outbox.id.in_(bindparam("ids", expanding=True)),
-                or_(outbox.status == "pending", (outbox.status == "sending") & (outbox.claimed_at <= bindparam("stale"))),
-                or_(outbox.coalesce_key.is_(None), ~unprocessed),
-            ).with_for_update(skip_locked=True)
-            fence = self.role.fence() if self.role is not None else true()
-            self._claim = (update(_OUTBOX).where(outbox.id.in_(claimable.scalar_subquery()), fence)
-                           .values(status="sending", claimed_at=bindparam("claimed"))
-                           .returning(outbox.id, outbox.method, outbox.payload, outbox.sensitive))
+                          stale: datetime, first_in_lane: bool = False) -> list[tuple[int, str, dict, bool]]:
+        """Claim the rows (those still claimable); `first_in_lane`: only a row with nothing older
+        unsent in its lane (the tick knows its rows are, from its read of the queue in order)."""
+        statement = self._claims.get(first_in_lane)
+        if statement is None:  # built once each (the fence's values are given with each run)
+            statement = self._claims[first_in_lane] = self._claim_statement(first_in_lane)
         values = {"ids": row_ids, "stale": stale, "claimed": now} | (self.role.fence_values() if self.role is not None else {})
-        result = await session.execute(self._claim, values)
+        result = await session.execute(statement, values)
         return sorted((row_id, method, dict(payload), bool(sensitive)) for row_id, method, payload, sensitive in result.all())
+
+    def _claim_statement(self, first_in_lane: bool) -> Update:
+        # A held reply to a burst (a row with a coalesce key) waits while its chat has updates
+        # still to process: the next of them replaces it (bot.outbox.supersede). On a busy
+        # machine its wait can end before updates that came in time are processed. Asked
+        # here, in the claim, it is asked of the rows as they are when they are taken.
+        outbox, inbox = _OUTBOX.c, _INBOX.c
+        unprocessed = exists().where(inbox.chat_id == outbox.chat_id, inbox.status == "pending")
+        conditions = [
+            outbox.id.in_(bindparam("ids", expanding=True)),
+            or_(outbox.status == "pending", (outbox.status == "sending") & (outbox.claimed_at <= bindparam("stale"))),
+            or_(outbox.coalesce_key.is_(None), ~unprocessed),
+        ]
+        if first_in_lane:  # order within a chat's lane: served by ix_outbox_pending
+            earlier = _OUTBOX.alias("earlier").c
+            callbacks = (earlier.method == CALLBACK_METHOD) & (outbox.method == CALLBACK_METHOD)
+            messages = (earlier.method != CALLBACK_METHOD) & (outbox.method != CALLBACK_METHOD)
+            conditions.append(~exists().where(earlier.status.in_(("pending", "sending")), earlier.chat_id == outbox.chat_id,
+                                              earlier.id < outbox.id, callbacks | messages))
+        claimable = select(outbox.id).where(*conditions).with_for_update(skip_locked=True)
+        fence = self.role.fence() if self.role is not None else true()
+        return (update(_OUTBOX).where(outbox.id.in_(claimable.scalar_subquery()), fence)
+                .values(status="sending", claimed_at=bindparam("claimed"))
+                .returning(outbox.id, outbox.method, outbox.payload, outbox.sensitive))
 
     async def _send(self, row_id: int, method: str, payload: dict, chat_id: int, lane: tuple[int, bool], sensitive: bool) -> None:
         free_lane = False  # else the lane stays taken until the outcome is recorded (see _recorded)
@@ -401,7 +450,22 @@ class Dispatcher:
         finally:
             if free_lane:
                 self._state.in_flight.discard(lane)
-            self.wake()
+            if lane in self._state.behind:  # its next row may go now
+                self._state.behind.discard(lane)
+                self.wake()
+            else:
+                self._wake_soon()
+
+    def _wake_soon(self) -> None:
+        """A call was answered with nothing queued behind it that we know of: its outcome is
+        recorded by the next hot-path transaction that takes it along (Boarding), or by a tick
+        within RECORD_WAIT_SECONDS — one tick for all the answers in between, not one each."""
+        if self._wake_timer is None:
+            self._wake_timer = asyncio.get_running_loop().call_later(RECORD_WAIT_SECONDS, self._timer_wake)
+
+    def _timer_wake(self) -> None:
+        self._wake_timer = None
+        self._wake.set()
 
     async def _with_uploads(self, payload: dict) -> dict | None:
         """Replace "anon-file:<name>" by the cleaned bytes to upload, and {"render": spec} by the
@@ -508,3 +572,86 @@ class Dispatcher:
             row.chat_id, row.payload = 0, {}
             return True
         return False
+
+
+class Boarding:
+    """A dispatcher's work riding on a hot-path write transaction (Dispatcher.boarding):
+
+        boarding = dispatcher.boarding()
+        async with db.write_bounded() as session, session.begin():
+            await boarding.record(session, now)       # first: a chat's sent row is then no longer in its way
+            ...queue rows...
+            all_taken = await boarding.claim(session, [(row_id, row), ...], now)
+        boarding.committed()                          # on an exception instead: boarding.failed()
+
+    A row is claimed here only if it may go at once: the first of its lane with nothing older
+    unsent in it (asked in the claim), no call of its lane in flight, due now, not a held reply,
+    within the rate limits, a slot free, and this process sending (holding the role; the claim
+    carries the fence). The rest are the tick's, as any row. The dispatcher's own invariant holds:
+    a chat's next row is claimed only in a transaction that records the previous one as sent."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self._dispatcher = dispatcher
+        self._batch: list[_Outcome] = []
+        self._wiped = False
+        self._chosen: dict[int, tuple[int, tuple[int, bool], bool]] = {}
+        self._held: set[int] = set()  # rows chosen whose rate tokens are taken and not given back
+        self._claimed: list[tuple[int, str, dict, bool]] = []
+
+    async def record(self, session: AsyncSession, now: datetime) -> None:
+        """Record the outcomes waiting, in this transaction."""
+        state = self._dispatcher._state
+        if state.outcomes and not self._batch:
+            self._batch, state.outcomes = state.outcomes, []
+            self._wiped = await self._dispatcher._record(session, self._batch, now)
+
+    async def claim(self, session: AsyncSession, queued: Sequence[tuple[int, OutboxMessage]], now: datetime) -> bool:
+        """Claim, of the rows this transaction queued (ids and rows, in order), those that may go
+        at once; True when that is all of them (nothing is left for a tick to find)."""
+        dispatcher = self._dispatcher
+        if not queued:
+            return True
+        if dispatcher._stopping or not dispatcher._sending or (dispatcher.role is not None and not dispatcher.role.holds):
+            return False
+        loop_now = asyncio.get_running_loop().time()
+        free = dispatcher.limits.concurrency - len(dispatcher._tasks)
+        seen: set[tuple[int, bool]] = set()
+        for row_id, row in queued:
+            lane = (row.chat_id, row.method == CALLBACK_METHOD)
+            if lane in seen:  # a later row of a lane this transaction queued: after the first is sent
+                dispatcher._state.behind.add(lane)
+                continue
+            seen.add(lane)
+            if (len(self._chosen) >= free or lane in dispatcher._state.in_flight or row.coalesce_key is not None
+                    or row.not_before is not None):
+                continue
+            may, _ = dispatcher._may_go(row.chat_id, row.method, loop_now)
+            if may:
+                self._chosen[row_id] = (row.chat_id, lane, row.method in MESSAGE_METHODS)
+        if not self._chosen:
+            return False
+        self._held = set(self._chosen)
+        self._claimed = await dispatcher._claim_rows(session, list(self._chosen), now, now - dispatcher.limits.lease,
+                                                     first_in_lane=True)
+        claimed = {row_id for row_id, *_ in self._claimed}
+        dispatcher._give_back(self._held - claimed, self._chosen)
+        self._held = claimed
+        return len(claimed) == len(queued)
+
+    def committed(self) -> None:
+        """The transaction committed: the outcomes are recorded, the claimed rows' calls start."""
+        dispatcher = self._dispatcher
+        if self._batch:
+            dispatcher._state.record_failures = 0
+            dispatcher._recorded(self._batch)
+        if self._wiped:
+            dispatcher.on_wiped()
+        dispatcher._start(self._claimed, self._chosen)
+
+    def failed(self) -> None:
+        """The transaction rolled back: the outcomes wait for the next transaction, the tokens go back."""
+        dispatcher = self._dispatcher
+        dispatcher._state.outcomes[:0] = self._batch
+        dispatcher._give_back(self._held, self._chosen)
+        if self._batch:
+            dispatcher.wake()  # the next tick records them

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.actions import (
@@ -125,16 +125,20 @@ async def supersede(session: AsyncSession, rows: Iterable[OutboxMessage]) -> Non
         ).values(status="superseded"))  # fmt: skip
 
 
-async def add_rows(session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
-    """Queue the rows in one statement, in their order (ids are each chat's send order). A plain
-    INSERT, not the ORM's unit of work, which on SQLite inserts one row per statement to read
-    each id back — ids nobody here needs. On PostgreSQL the insert still announces the work
-    (storage.db)."""
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+
+
+async def add_rows(session: AsyncSession, rows: Sequence[OutboxMessage]) -> list[int]:
+    """Queue the rows in one statement, in their order (ids are each chat's send order); returns
+    their ids, in that order. A plain INSERT, not the ORM's unit of work, which on SQLite inserts
+    one row per statement. On PostgreSQL the insert still announces the work (storage.db)."""
     if not rows:
-        return
+        return []
     now = utcnow()
-    await session.execute(insert(OutboxMessage.__table__), [
+    result = await session.execute(_INSERT, [
         {"chat_id": row.chat_id, "method": row.method, "payload": row.payload, "status": row.status or "pending",
          "attempts": 0, "not_before": row.not_before or now, "created_at": now, "sensitive": bool(row.sensitive),
          "coalesce_key": row.coalesce_key}
         for row in rows])  # fmt: skip
+    return list(result.scalars())

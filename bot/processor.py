@@ -16,6 +16,7 @@ from sqlalchemy import Row, Table, bindparam, func, select, text, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
+from bot.dispatcher import Boarding, Dispatcher
 from bot.leadership import LOCK_NAMESPACE
 from bot.outbox import add_rows, rows_for, supersede
 from bot.tasks import finish_within, wait_event
@@ -74,6 +75,7 @@ class Processor:
         clock: Callable[[], datetime],
         on_committed: Callable[[set[str]], None],
         on_wiped: Callable[[], None] = lambda: None,
+        sender: Dispatcher | None = None,
     ) -> None:
         self.db = db
         self.client = client
@@ -83,6 +85,7 @@ class Processor:
         self.clock = clock
         self.on_committed = on_committed
         self.on_wiped = on_wiped
+        self.sender = sender  # this process's dispatcher, whose work rides on processing (see _process_next)
         self.postgres = db.is_postgres
         self._wake = asyncio.Event()
         self._chats: dict[int, asyncio.Task[None]] = {}
@@ -152,6 +155,9 @@ class Processor:
         another process holds the chat. Knowing "another is pending" from the same query saves each
         update a second transaction (on SQLite, a second turn of the writer lock) to find nothing."""
         async with self._slots:
+            # The sender's work rides along: the outcomes of its calls are recorded here, and the
+            # answers that may go at once are claimed here and sent at the commit (bot.dispatcher).
+            boarding = self.sender.boarding() if self.sender is not None else None
             try:
                 async with self.db.write_bounded() as session, session.begin():
                     if self.postgres and not await self._lock_chat(session, chat_id):
@@ -159,9 +165,15 @@ class Processor:
                     rows = (await session.execute(_NEXT_TWO, {"chat": chat_id})).all()
                     if not rows:
                         return False
-                    seconds = await self._apply(session, rows[0])
+                    if boarding is not None:
+                        await boarding.record(session, self.clock())
+                    seconds, all_taken = await self._apply(session, rows[0], boarding)
                 failed, more, channels = False, len(rows) > 1, queued(session)
+                if all_taken:  # nothing queued is left for the sender to find: no tick for it
+                    channels.discard(WORK_CHANNEL)
             except _HandlerFailed as failure:  # its transaction is rolled back whole: count the attempt in another
+                if boarding is not None:
+                    boarding.failed()
                 outcome = await self._failed(chat_id, failure)
                 if outcome is None:
                     return None
@@ -169,6 +181,13 @@ class Processor:
                 if not given_up:
                     return False  # stays pending; retried on the next wake
                 failed, more, channels = True, False, {WORK_CHANNEL}
+            except BaseException:
+                if boarding is not None:
+                    boarding.failed()
+                raise
+            else:
+                if boarding is not None:
+                    boarding.committed()
         (metrics.UPDATES_FAILED if failed else metrics.UPDATES_PROCESSED).inc()  # counted once committed
         metrics.PROCESSING_SECONDS.observe(seconds)
         self.on_committed(channels)  # the kinds of work it queued (storage.db's channels)
@@ -178,8 +197,10 @@ class Processor:
     async def _lock_chat(self, session: AsyncSession, chat_id: int) -> bool:
         return bool(await session.scalar(_LOCK_CHAT, {"ns": LOCK_NAMESPACE, "chat": chat_id & 0x7FFFFFFF}))
 
-    async def _apply(self, session: AsyncSession, row: Row[tuple[int, dict | None, datetime]]) -> float:
-        """Handle the update and queue its answers; returns seconds since it arrived. What a handler
+    async def _apply(self, session: AsyncSession, row: Row[tuple[int, dict | None, datetime]],
+                     boarding: Boarding | None) -> tuple[float, bool]:
+        """Handle the update and queue its answers, claiming for the sender those that may go at
+        once; returns seconds since it arrived, and whether every answer was claimed. What a handler
         learnt travels in return values, not on `self`: other chats' updates run in between awaits.
         A handler's failure raises _HandlerFailed: no savepoint on the way of every update for the
         rare one that fails (a savepoint is two more statements each time)."""
@@ -193,8 +214,10 @@ class Processor:
             raise _HandlerFailed(update_id, f"{type(exc).__name__}: {exc}"[:2000]) from exc
         await session.execute(_DONE, {"id": update_id, "now": now})
         sensitive, strangers = (ctx.sensitive, ctx.strangers) if ctx is not None else (False, set())
-        await add_rows(session, await self._rows(session, actions, now, sensitive, strangers))
-        return seconds
+        rows = await self._rows(session, actions, now, sensitive, strangers)
+        ids = await add_rows(session, rows)
+        all_taken = await boarding.claim(session, list(zip(ids, rows)), now) if boarding is not None and ids else False
+        return seconds, all_taken
 
     async def _failed(self, chat_id: int, failure: _HandlerFailed) -> tuple[bool, float] | None:
         """Count a failed attempt at the update: (given up, seconds since it arrived). Given up
