@@ -618,8 +618,7 @@ class Boarding:
         seen: set[tuple[int, bool]] = set()
         for row_id, row in queued:
             lane = (row.chat_id, row.method == CALLBACK_METHOD)
-            if lane in seen:  # a later row of a lane this transaction queued: after the first is sent
-                dispatcher._state.behind.add(lane)
+            if lane in seen:  # a later row of a lane this transaction queued: the tick's, after the first is sent
                 continue
             seen.add(lane)
             if (len(self._chosen) >= free or lane in dispatcher._state.in_flight or row.coalesce_key is not None
