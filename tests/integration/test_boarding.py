@@ -7,29 +7,18 @@ and database; only Telegram is played, by a stand-in."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.dispatcher import Dispatcher, Limits
 from bot.outbox import add_rows, rows_for
 from handlers.core.actions import Send
-from storage.db import Database, upgrade_async
+from storage.db import Database
 from storage.models import OutboxMessage
-from tests.e2e.harness import fresh_database
 
 UNLIMITED = Limits(per_bot=10_000, bot_burst=10_000, per_chat=10_000, chat_burst=10_000)
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    with fresh_database(tmp_path) as url:
-        asyncio.run(upgrade_async(url))
-        yield url
 
 
 def now() -> datetime:
@@ -69,9 +58,9 @@ async def _queue(db: Database, dispatcher: Dispatcher, *sends: Send, fail: bool 
     return all_taken
 
 
-def test_answers_are_claimed_in_the_transaction_and_a_chats_order_holds(database_url: str) -> None:
+def test_answers_are_claimed_in_the_transaction_and_a_chats_order_holds(migrated_database_url: str) -> None:
     async def scenario() -> None:
-        db = Database(database_url)
+        db = Database(migrated_database_url)
         telegram = Telegram()
         dispatcher = Dispatcher(db, telegram, now, UNLIMITED)  # type: ignore[arg-type]
         try:

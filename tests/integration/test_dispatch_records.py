@@ -5,9 +5,7 @@ database; only Telegram is played here, by a stand-in that answers after a momen
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,20 +13,12 @@ from sqlalchemy import event, select, text, update
 
 from bot.dispatcher import Dispatcher, Limits
 from bot.telegram import Forbidden, ServerError
-from storage.db import Database, upgrade_async
+from storage.db import Database
 from storage.models import InboxUpdate, OutboxMessage, User
-from tests.e2e.harness import fresh_database
 
 BLOCKED = 7001  # this chat's user blocked the bot
 FAILING = 7002  # Telegram answers 502 for this one
 WHISTLEBLOWER = 7003  # a sensitive row: wiped once sent
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    with fresh_database(tmp_path) as url:
-        asyncio.run(upgrade_async(url))
-        yield url
 
 
 def now() -> datetime:
@@ -53,11 +43,11 @@ class Telegram:
         return {"message_id": 500 + len(self.calls)}
 
 
-def test_a_burst_of_outcomes_is_recorded_together_and_each_as_it_would_be_alone(database_url: str) -> None:
+def test_a_burst_of_outcomes_is_recorded_together_and_each_as_it_would_be_alone(migrated_database_url: str) -> None:
     chats = [8000 + n for n in range(30)] + [BLOCKED, FAILING]
 
     async def burst() -> tuple[int, dict[int, tuple[str, int | None, int]], bool, int]:
-        db = Database(database_url)
+        db = Database(migrated_database_url)
         recording: set[int] = set()  # write transactions that recorded a sent message
         current = [0]
 
@@ -113,11 +103,11 @@ def test_a_burst_of_outcomes_is_recorded_together_and_each_as_it_would_be_alone(
     assert transactions <= len(sent) // 4, f"{transactions} transactions recorded {len(sent)} messages"
 
 
-def test_a_tick_reads_past_a_first_page_of_rows_that_must_wait(database_url: str) -> None:
+def test_a_tick_reads_past_a_first_page_of_rows_that_must_wait(migrated_database_url: str) -> None:
     """A tick reads a small first page; when every row in it must wait (held replies, here), it
     reads on, and the row behind them that may go goes in that tick."""
     async def tick() -> tuple[list[int], int]:
-        db = Database(database_url)
+        db = Database(migrated_database_url)
         try:
             later = now() + timedelta(hours=1)
             async with db.write() as session, session.begin():
@@ -145,12 +135,12 @@ def test_a_tick_reads_past_a_first_page_of_rows_that_must_wait(database_url: str
     assert pages >= 3, "300 waiting rows do not fit in the first page and one more"
 
 
-def test_a_chats_next_row_is_claimed_in_the_transaction_that_records_the_one_before(database_url: str) -> None:
+def test_a_chats_next_row_is_claimed_in_the_transaction_that_records_the_one_before(migrated_database_url: str) -> None:
     """Five messages to one chat: each is sent only once the one before it is recorded as sent
     (a process killed while sending it would resend that one, never an earlier one after it), and
     recording a message shares the transaction that claims the next: six write transactions, not ten."""
     async def send() -> tuple[list[str], list[list[str]], int]:
-        db = Database(database_url)
+        db = Database(migrated_database_url)
         chat = 8100
         seen: list[list[str]] = []  # at each call, the statuses of the rows before the one being sent
 
@@ -200,13 +190,13 @@ REFUSE_POSTGRES = (
 
 
 @pytest.mark.parametrize("failures", [1, 3])
-def test_an_outcome_the_database_will_not_record_is_tried_again_then_left_to_the_lease(database_url: str, failures: int) -> None:
+def test_an_outcome_the_database_will_not_record_is_tried_again_then_left_to_the_lease(migrated_database_url: str, failures: int) -> None:
     """Recording "sent" fails `failures` times (the database away, here a trigger). Once: the
     outcome is recorded by the next claim and nothing is sent twice. Three times (RECORD_TRIES):
     it is given up, and the row, still claimed, is resent after the lease — before the chat's next
     message, never after it."""
     async def send() -> tuple[list[str], list[str], int]:
-        db = Database(database_url)
+        db = Database(migrated_database_url)
         chat = 8200
         postgres = db.is_postgres
         try:
@@ -253,7 +243,7 @@ def test_an_outcome_the_database_will_not_record_is_tried_again_then_left_to_the
     assert statuses == ["sent", "sent"]
 
 
-def test_a_held_reply_waits_while_its_chat_has_updates_to_process(database_url: str) -> None:
+def test_a_held_reply_waits_while_its_chat_has_updates_to_process(migrated_database_url: str) -> None:
     """A burst's held reply (a row with a coalesce key) whose wait is over is not sent while its
     chat still has an update to process — that update is to replace it — and goes at the first
     tick after; a held reply to a chat with nothing pending, and an ordinary reply to a chat with
@@ -262,7 +252,7 @@ def test_a_held_reply_waits_while_its_chat_has_updates_to_process(database_url: 
     held, quiet, plain = 8300, 8301, 8302
 
     async def send() -> tuple[list[int], list[int]]:
-        db = Database(database_url)
+        db = Database(migrated_database_url)
         due = now() - timedelta(seconds=1)
         try:
             async with db.write() as session, session.begin():

@@ -11,7 +11,7 @@ import gc
 import subprocess
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -22,18 +22,11 @@ from bot.dispatcher import Dispatcher
 from bot.leadership import LOCK_NAMESPACE, ROLE_KEYS, Leadership
 from bot.outbox import add_rows, rows_for
 from handlers.core.actions import Send
-from storage.db import FILES_CHANNEL, WORK_CHANNEL, Database, queued, upgrade_async
+from storage.db import FILES_CHANNEL, WORK_CHANNEL, Database, queued
 from storage.models import OutboxMessage
 from tests.e2e.harness import ROOT, fresh_database, query
 
 ROLES = tuple(ROLE_KEYS)
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    with fresh_database(tmp_path) as url:
-        asyncio.run(upgrade_async(url))
-        yield url
 
 
 def now() -> datetime:
@@ -59,9 +52,9 @@ async def queue(db: Database, count: int) -> list[int]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_one_process_holds_a_role_and_hands_it_on_when_it_stops(database_url: str, role: str) -> None:
+def test_one_process_holds_a_role_and_hands_it_on_when_it_stops(migrated_database_url: str, role: str) -> None:
     async def holders() -> list[bool]:
-        dbs = [Database(database_url) for _ in range(2)]
+        dbs = [Database(migrated_database_url) for _ in range(2)]
         first, second = Leadership(dbs[0], role), Leadership(dbs[1], role)
         try:
             held = [await first.held(), await second.held(), await first.held()]
@@ -75,22 +68,22 @@ def test_one_process_holds_a_role_and_hands_it_on_when_it_stops(database_url: st
                 await db.dispose()
 
     held = asyncio.run(holders())
-    if database_url.startswith("sqlite"):
+    if migrated_database_url.startswith("sqlite"):
         assert held == [True, True, True, True], "SQLite means one process, which holds every role"
     else:
         assert held == [True, False, True, True]
 
 
-def test_stopping_during_a_check_leaves_no_connection_and_no_lock(database_url: str) -> None:
+def test_stopping_during_a_check_leaves_no_connection_and_no_lock(migrated_database_url: str) -> None:
     """A process stops (release) while a role check is under way, at many moments of it: the
     check finishes, its connection is closed and the lock given up — none taken after release
     and kept, none left to the garbage collector (SQLAlchemy's "non-checked-in connection"
     warning in a CI log), and the role is not taken again."""
-    if database_url.startswith("sqlite"):
+    if migrated_database_url.startswith("sqlite"):
         pytest.skip("PostgreSQL only: SQLite holds every role without a connection")
 
     async def stops() -> tuple[list[int], list[bool], int]:
-        db = Database(database_url)
+        db = Database(migrated_database_url)
         out: list[int] = []
         after: list[bool] = []
         try:
@@ -123,9 +116,9 @@ def test_stopping_during_a_check_leaves_no_connection_and_no_lock(database_url: 
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_when_the_holder_dies_another_process_takes_the_role(database_url: str, role: str) -> None:
+def test_when_the_holder_dies_another_process_takes_the_role(migrated_database_url: str, role: str) -> None:
     async def failover() -> list[bool]:
-        dbs = [Database(database_url) for _ in range(3)]
+        dbs = [Database(migrated_database_url) for _ in range(3)]
         leaders = [Leadership(db, role) for db in dbs[:2]]
         try:
             held = [await leaders[0].held(), await leaders[1].held()]
@@ -141,17 +134,17 @@ def test_when_the_holder_dies_another_process_takes_the_role(database_url: str, 
                 await db.dispose()
 
     held = asyncio.run(failover())
-    if database_url.startswith("sqlite"):
+    if migrated_database_url.startswith("sqlite"):
         assert held == [True, True, True, True], "SQLite means one process, which holds every role"
     else:
         assert held == [True, False, True, False], "the survivor holds it; the dead one's lock is gone"
 
 
-def test_the_roles_are_held_apart_and_apart_from_chat_locks(database_url: str) -> None:
+def test_the_roles_are_held_apart_and_apart_from_chat_locks(migrated_database_url: str) -> None:
     """Two processes may each hold a different role; and a chat whose id equals a role's key is
     still processed while that role is held (the processor's chat locks live elsewhere)."""
     async def check() -> tuple[bool, bool, bool]:
-        dbs = [Database(database_url) for _ in range(2)]
+        dbs = [Database(migrated_database_url) for _ in range(2)]
         scheduler, sender = Leadership(dbs[0], "scheduler"), Leadership(dbs[1], "sender")
         try:
             apart = await scheduler.held() and await sender.held()
@@ -166,16 +159,16 @@ def test_the_roles_are_held_apart_and_apart_from_chat_locks(database_url: str) -
             for db in dbs:
                 await db.dispose()
 
-    if database_url.startswith("sqlite"):
+    if migrated_database_url.startswith("sqlite"):
         pytest.skip("advisory locks are PostgreSQL's; SQLite runs one process")
     assert asyncio.run(check()) == (True, True, True)
 
 
-def test_a_sender_that_lost_its_lock_claims_nothing(database_url: str) -> None:
+def test_a_sender_that_lost_its_lock_claims_nothing(migrated_database_url: str) -> None:
     """The fence: the old holder still believes it holds the role (it has not checked since its
     connection was cut), but its claims change no row; the new holder's claims do."""
     async def claims() -> tuple[int, int, list[str]]:
-        dbs = [Database(database_url) for _ in range(3)]
+        dbs = [Database(migrated_database_url) for _ in range(3)]
         roles = [Leadership(db, "sender") for db in dbs[:2]]
         dispatchers = [Dispatcher(db, None, now, role=role) for db, role in zip(dbs, roles)]  # type: ignore[arg-type]
         try:
@@ -197,14 +190,14 @@ def test_a_sender_that_lost_its_lock_claims_nothing(database_url: str) -> None:
             for db in dbs:
                 await db.dispose()
 
-    if database_url.startswith("sqlite"):
+    if migrated_database_url.startswith("sqlite"):
         pytest.skip("one process on SQLite: there is no other holder to fence off")
     assert asyncio.run(claims()) == (0, 4, ["sending"] * 4)
 
 
-def test_a_claim_skips_rows_another_transaction_has_locked_instead_of_waiting(database_url: str) -> None:
+def test_a_claim_skips_rows_another_transaction_has_locked_instead_of_waiting(migrated_database_url: str) -> None:
     async def claim() -> tuple[list[int], list[int]]:
-        dbs = [Database(database_url) for _ in range(2)]
+        dbs = [Database(migrated_database_url) for _ in range(2)]
         dispatcher = Dispatcher(dbs[0], None, now)  # type: ignore[arg-type]
         try:
             ids = await queue(dbs[1], 3)
@@ -218,17 +211,17 @@ def test_a_claim_skips_rows_another_transaction_has_locked_instead_of_waiting(da
             for db in dbs:
                 await db.dispose()
 
-    if database_url.startswith("sqlite"):
+    if migrated_database_url.startswith("sqlite"):
         pytest.skip("SQLite has one writer at a time: no row is locked by another writer mid-claim")
     ids = asyncio.run(claim())
     assert len(ids[0]) == 2 and len(ids[1]) == 1 and not set(ids[0]) & set(ids[1]), ids
 
 
-def test_queued_work_wakes_the_sender_in_another_process_at_commit(database_url: str) -> None:
+def test_queued_work_wakes_the_sender_in_another_process_at_commit(migrated_database_url: str) -> None:
     """A transaction that adds outbox rows NOTIFYs; the sender hears it on its lock's connection.
     A rolled-back one says nothing, and a process that does not hold the role hears nothing."""
     async def listen() -> tuple[bool, bool, bool, bool]:
-        dbs = [Database(database_url) for _ in range(3)]
+        dbs = [Database(migrated_database_url) for _ in range(3)]
         heard, standby_heard = asyncio.Event(), asyncio.Event()
         sender = Leadership(dbs[0], "sender", listen={"aduan_work": heard.set})
         standby = Leadership(dbs[1], "sender", listen={"aduan_work": standby_heard.set})
@@ -253,17 +246,17 @@ def test_queued_work_wakes_the_sender_in_another_process_at_commit(database_url:
             for db in dbs:
                 await db.dispose()
 
-    if database_url.startswith("sqlite"):
+    if migrated_database_url.startswith("sqlite"):
         pytest.skip("NOTIFY is PostgreSQL's; on SQLite the one process wakes its own sender")
     assert asyncio.run(listen()) == (True, False, True, False)
 
 
-def test_rows_queued_by_a_plain_insert_wake_the_dispatcher_and_only_it(database_url: str) -> None:
+def test_rows_queued_by_a_plain_insert_wake_the_dispatcher_and_only_it(migrated_database_url: str) -> None:
     """bot.outbox.add_rows queues outbox rows without the ORM's flush: it still NOTIFYs, on the
     outbox's channel and not the file fetcher's, in each transaction of a session (not only its
     first), and the session says what it queued (what wakes this process's own dispatcher)."""
     async def listen() -> tuple[list[str], list[set[str]]]:
-        dbs = [Database(database_url) for _ in range(2)]
+        dbs = [Database(migrated_database_url) for _ in range(2)]
         heard: list[str] = []
         woken = asyncio.Event()
 
@@ -290,16 +283,16 @@ def test_rows_queued_by_a_plain_insert_wake_the_dispatcher_and_only_it(database_
             for db in dbs:
                 await db.dispose()
 
-    if database_url.startswith("sqlite"):
+    if migrated_database_url.startswith("sqlite"):
         pytest.skip("NOTIFY is PostgreSQL's; on SQLite the one process wakes its own sender")
     assert asyncio.run(listen()) == ([WORK_CHANNEL, WORK_CHANNEL], [{WORK_CHANNEL}])
 
 
-def test_a_session_says_which_work_it_queued(database_url: str) -> None:
+def test_a_session_says_which_work_it_queued(migrated_database_url: str) -> None:
     """What wakes this process's own dispatcher (both databases): outbox rows by a plain INSERT or
     by the ORM, and nothing for a transaction that queued none."""
     async def note() -> list[set[str]]:
-        db = Database(database_url)
+        db = Database(migrated_database_url)
         try:
             noted = []
             async with db.write() as session, session.begin():

@@ -5,26 +5,14 @@ created the year's counter and one hit its primary key (and was tried again seco
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from storage.db import Database, upgrade_async
+from storage.db import Database
 from storage.repo import Repository
-from tests.e2e.harness import fresh_database
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    with fresh_database(tmp_path) as url:
-        asyncio.run(upgrade_async(url))
-        yield url
-
-
-def test_the_years_first_two_tickets_at_once_get_two_numbers(database_url: str) -> None:
+def test_the_years_first_two_tickets_at_once_get_two_numbers(migrated_database_url: str) -> None:
     async def race() -> list[str]:
-        dbs = [Database(database_url) for _ in range(2)]
+        dbs = [Database(migrated_database_url) for _ in range(2)]
         first_counted = asyncio.Event()
 
         async def file(index: int) -> str:
