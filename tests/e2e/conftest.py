@@ -11,6 +11,20 @@ from tests.e2e.harness import TOKEN, BotProcess, fresh_database, wait_until
 from tests.emulator import BotApiEmulator
 
 ADMIN_ID = 7_000_001
+# The bot's own log lines kept with a failed test's report; the drivers' DEBUG lines are left out.
+NOISY_LOGGERS = (" DEBUG sqlalchemy", " DEBUG aiosqlite", " DEBUG asyncio", " DEBUG alembic", " INFO alembic.runtime.plugins")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed end-to-end test's report carries the tail of its bot process's log: in CI that
+    log is the only account of what the bot did (the temporary directory is gone afterwards)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    process = getattr(item, "funcargs", {}).get("bot")
+    if report.failed and isinstance(process, BotProcess):
+        lines = [line for line in process.log().splitlines() if not line.startswith(NOISY_LOGGERS, 23)]
+        report.sections.append(("bot log (last 150 lines)", "\n".join(lines[-150:])))
 
 
 @pytest.fixture
@@ -65,6 +79,9 @@ def assert_clean_log(log: str) -> None:
 
 
 def wait_for_polling(emulator: BotApiEmulator, process: BotProcess, after: int = 0) -> None:
+    """Until `process` polls. After a restart, `after` is the getUpdates calls counted once the
+    old process was gone: a poll it made while stopping would pass for the new one's, and the
+    test would go on while the new process is still starting (seconds on a loaded machine)."""
     def polling() -> bool:
         if not process.alive():
             raise AssertionError("bot exited:\n" + process.log()[-3000:])

@@ -48,8 +48,8 @@ def test_draft_survives_a_restart_and_is_offered_again(emulator, bot, database_u
     chat.press("Pengaduan")
     chat.press("Lainnya")
     chat.expect("Langkah 3 dari 11")
-    polls = len(emulator.calls_of("getUpdates"))
     assert bot.stop() == 0
+    polls = len(emulator.calls_of("getUpdates"))
     bot.start()
     wait_for_polling(emulator, bot, after=polls)
     # Answering where we were just carries on...
@@ -78,8 +78,8 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(emulator, bot, d
         nonlocal kills
         while not stop_killing.is_set() and kills < 4:
             time.sleep(rng.uniform(0.3, 1.2))
-            polls = len(emulator.calls_of("getUpdates"))
             bot.kill()
+            polls = len(emulator.calls_of("getUpdates"))
             kills += 1
             # With the process dead, the database shows what the kill interrupted.
             unfinished = query(database_url, "SELECT (SELECT count(*) FROM inbox_updates WHERE status = 'pending') + (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending'))")[0][0]
@@ -128,8 +128,8 @@ def test_a_redelivered_update_is_a_no_op(emulator, bot, database_url):
     first = query(database_url, "SELECT update_id FROM inbox_updates ORDER BY update_id")
     (nonce_before,) = query(database_url, "SELECT state FROM conversations")[0]
     sent_before = len(citizen.messages())
-    polls = len(emulator.calls_of("getUpdates"))
     bot.stop()
+    polls = len(emulator.calls_of("getUpdates"))
     # Telegram delivers the same updates again (say our confirmation was lost).
     for (update_id,) in first:
         emulator.redeliver(update_id)

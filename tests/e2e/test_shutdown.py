@@ -15,8 +15,8 @@ def test_sigterm_during_a_burst_finishes_the_sends_in_flight_and_leaves_nothing_
         citizen.send("/start")
     wait_until(lambda: query(database_url, "SELECT count(*) FROM outbox WHERE status = 'sending'")[0][0] > 0,
                timeout=30, message="sends under way")  # fmt: skip
-    polls = len(emulator.calls_of("getUpdates"))
     assert bot.stop() == 0
+    polls = len(emulator.calls_of("getUpdates"))
     assert query(database_url, "SELECT count(*) FROM outbox WHERE status = 'sending'") == [(0,)]
     # What was sent is recorded as sent: each accepted call has its row, none more.
     sent_calls = [c for c in emulator.calls_of("sendMessage") if c.ok]
