@@ -29,7 +29,7 @@ from handlers.core.context import Context, HandlerConfig
 from handlers.core.flood import FloodGate
 from handlers.core.i18n import texts
 from storage import days_off
-from storage.db import WORK_CHANNEL, Database, queued
+from storage.db import WORK_CHANNEL, Database, queued, withdraw
 from storage.models import Admin, InboxUpdate, OutboxMessage, User
 from storage.repo import Repository
 
@@ -168,9 +168,9 @@ class Processor:
                     if boarding is not None:
                         await boarding.record(session, self.clock())
                     seconds, all_taken = await self._apply(session, rows[0], boarding)
+                    if all_taken:  # nothing queued is left for the sender to find: no NOTIFY, no tick for it
+                        withdraw(session, WORK_CHANNEL)
                 failed, more, channels = False, len(rows) > 1, queued(session)
-                if all_taken:  # nothing queued is left for the sender to find: no tick for it
-                    channels.discard(WORK_CHANNEL)
             except _HandlerFailed as failure:  # its transaction is rolled back whole: count the attempt in another
                 if boarding is not None:
                     boarding.failed()

@@ -162,15 +162,23 @@ def _note_inserted_work(state: ORMExecuteState) -> None:
 
 def _queued(session: Session, channel: str) -> None:
     session.info.setdefault("queued", set()).add(channel)
-    notified = session.info.setdefault("notified", set())
-    if isinstance(session, AnnouncingSession) and channel not in notified:  # delivered at commit
-        notified.add(channel)
-        session.connection().exec_driver_sql(f"NOTIFY {channel}")
+    if isinstance(session, AnnouncingSession):
+        session.info.setdefault("announce", set()).add(channel)
 
 
-@event.listens_for(WriteSession, "after_begin")
-def _new_transaction(session: Session, _transaction: object, _connection: Connection) -> None:
-    session.info.pop("notified", None)  # once per transaction, however many rows
+@event.listens_for(WriteSession, "after_rollback")
+def _forget_announcements(session: Session) -> None:
+    # Not at the next begin: a transaction begins at its first statement, after the event that
+    # notes the work that statement queues (do_orm_execute).
+    session.info.pop("announce", None)
+
+
+def withdraw(session: AsyncSession, channel: str) -> None:
+    """The work this transaction queued on `channel` is in hand already (this process's dispatcher
+    claimed all of it in the transaction, see bot.dispatcher.Boarding): no NOTIFY at its commit,
+    and `queued` no longer names it. For a session of one transaction (processing an update)."""
+    for key in ("queued", "announce"):
+        session.info.get(key, set()).discard(channel)
 
 
 def _driver(connection: Connection) -> sqlite_driver.Connection:
@@ -186,7 +194,16 @@ def queued(session: AsyncSession) -> set[str]:
 
 
 class AnnouncingSession(WriteSession):
-    """PostgreSQL write sessions: NOTIFY a channel the first time a transaction queues its kind of work."""
+    """PostgreSQL write sessions: NOTIFY each channel a transaction queued work on, once, at its
+    commit (delivered when it commits; said last, so that work claimed in the transaction can
+    be withdrawn first)."""
+
+
+@event.listens_for(AnnouncingSession, "before_commit")
+def _announce(session: Session) -> None:
+    session.flush()  # what the commit would flush is queued before the announcement
+    for channel in sorted(session.info.pop("announce", ())):
+        session.connection().exec_driver_sql(f"NOTIFY {channel}")
 
 
 def session_factory(engine: AsyncEngine, announce: bool = False, write: bool = True,

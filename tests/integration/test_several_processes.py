@@ -288,6 +288,32 @@ def test_rows_queued_by_a_plain_insert_wake_the_dispatcher_and_only_it(migrated_
     assert asyncio.run(listen()) == ([WORK_CHANNEL, WORK_CHANNEL], [{WORK_CHANNEL}])
 
 
+def test_rows_flushed_only_by_the_commit_still_wake_the_sender(migrated_database_url: str) -> None:
+    """The NOTIFY is said at the end of the transaction (so work claimed in it can be withdrawn,
+    see storage.db.withdraw): rows the commit itself flushes are announced all the same."""
+    async def listen() -> bool:
+        dbs = [Database(migrated_database_url) for _ in range(2)]
+        heard = asyncio.Event()
+        sender = Leadership(dbs[0], "sender", listen={WORK_CHANNEL: heard.set})
+        try:
+            assert await sender.held()
+            await asyncio.sleep(0.2)
+            heard.clear()  # taking the role wakes its holder once, for what queued before
+            async with dbs[1].write() as session, session.begin():
+                session.add(OutboxMessage(chat_id=5, method="sendMessage", payload={}, status="pending"))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(heard.wait(), timeout=10)
+            return heard.is_set()
+        finally:
+            await sender.release()
+            for db in dbs:
+                await db.dispose()
+
+    if migrated_database_url.startswith("sqlite"):
+        pytest.skip("NOTIFY is PostgreSQL's; on SQLite the one process wakes its own sender")
+    assert asyncio.run(listen()) is True
+
+
 def test_a_session_says_which_work_it_queued(migrated_database_url: str) -> None:
     """What wakes this process's own dispatcher (both databases): outbox rows by a plain INSERT or
     by the ORM, and nothing for a transaction that queued none."""
