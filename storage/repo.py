@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -24,6 +24,7 @@ from storage.models import (
     User,
     utcnow,
 )
+from storage.roles import ONE_ROW, STAFF
 
 # The draft is read and saved at every answer of a form: plain statements built once, not the
 # ORM's identity map and unit of work (a draft is one JSON value under its user's id).
@@ -34,6 +35,11 @@ _UPDATE_DRAFT = (update(_DRAFTS).where(_DRAFTS.c.user_id == bindparam("uid"))
 _INSERT_DRAFT = insert(_DRAFTS).values(user_id=bindparam("uid"), state=bindparam("state"), updated_at=bindparam("now"),
                                        expires_at=bindparam("expires"))  # fmt: skip
 _DELETE_DRAFT = delete(_DRAFTS).where(_DRAFTS.c.user_id == bindparam("uid"))
+# Asked on every update: the sender's user row (if any), whether they are staff, and their draft
+# (if any) — the draft in the same statement, as the form's every answer reads it next.
+_SENDER = (select(User, STAFF.label("staff"), _DRAFTS.c.state, _DRAFTS.c.updated_at, _DRAFTS.c.expires_at)
+           .select_from(ONE_ROW).outerjoin(User, User.telegram_id == bindparam("user"))
+           .outerjoin(_DRAFTS, _DRAFTS.c.user_id == bindparam("user")))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,18 @@ class Draft:
 class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Drafts read along with their sender (see `sender`), by user id, until first asked for
+        # or written: None when the sender had none.
+        self._drafts: dict[int, Any] = {}
 
     # -- users --------------------------------------------------------------------------------
+
+    async def sender(self, telegram_id: int, env_admin_ids: Iterable[int]) -> tuple[User | None, bool]:
+        """The sender's user row (None: they have none) and whether they are an admin or an active
+        officer; their draft is read in the same statement, for `conversation` to hand out."""
+        row = (await self.session.execute(_SENDER, {"user": telegram_id})).one()
+        self._drafts[telegram_id] = row if row.updated_at is not None else None
+        return row[0], telegram_id in set(env_admin_ids) or bool(row.staff)
 
     async def remember_user(self, telegram_id: int, display_name: str, username: str | None, language: str,
                             now: datetime) -> User:
@@ -79,7 +95,10 @@ class Repository:
 
     async def conversation(self, user_id: int, now: datetime) -> Draft | None:
         """The user's draft; an expired one is deleted and is none."""
-        row = (await self.session.execute(_READ_DRAFT, {"uid": user_id})).first()
+        if user_id in self._drafts:  # read with the sender, nothing written since
+            row = self._drafts.pop(user_id)
+        else:
+            row = (await self.session.execute(_READ_DRAFT, {"uid": user_id})).first()
         if row is None:
             return None
         if row.expires_at <= now:
@@ -87,9 +106,15 @@ class Repository:
             return None
         return Draft(row.state, row.updated_at)
 
+    def forget_draft(self, user_id: int) -> None:
+        """The draft was written or deleted other than through this repository (erasure): the
+        one read with the sender is no longer to be handed out."""
+        self._drafts.pop(user_id, None)
+
     async def save_conversation(self, user_id: int, state: dict[str, Any] | None, now: datetime, ttl: timedelta) -> None:
         """Keep `state` as the user's draft (None: delete it). An update, or an insert when there
         was none: the processor's chat lock means no one else writes this user's draft meanwhile."""
+        self.forget_draft(user_id)
         if state is None:
             await self.session.execute(_DELETE_DRAFT, {"uid": user_id})
             return

@@ -22,7 +22,7 @@ from typing import Any, cast
 from sqlalchemy import BindParameter, CursorResult, Select, bindparam, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Admin, Agency, Invite, Officer, User
+from storage.models import Admin, Agency, Invite, Officer
 
 INVITE_PREFIX = "inv_"
 SECRET_BYTES = 32  # 256 bits -> 43 URL-safe characters
@@ -128,20 +128,11 @@ async def officer_of(session: AsyncSession, telegram_id: int) -> Officer | None:
     return await session.scalar(_active_officer(telegram_id).order_by(Officer.joined_at.desc(), Officer.id.desc()).limit(1))
 
 
-# Built once, run with the user's id, asked on every update of everyone (most citizens have no
-# user row, on every update of their form): the user's row, if any, and whether they are staff,
-# in one statement — a one-row select outer-joined to the user, so a stranger gets a row too.
-_STAFF = or_(select(Admin.telegram_id).where(Admin.telegram_id == bindparam("user")).exists(),
-             _active_officer(bindparam("user")).exists())
-_ONE_ROW = select(literal(1).label("one")).subquery()
-_USER_AND_STAFF = (select(User, _STAFF.label("staff")).select_from(_ONE_ROW)
-                   .outerjoin(User, User.telegram_id == bindparam("user")))  # fmt: skip
-
-
-async def user_and_staff(session: AsyncSession, telegram_id: int, env_admin_ids: Iterable[int]) -> tuple[User | None, bool]:
-    """The user's row (None: they have none) and whether they are an admin or an active officer."""
-    row = (await session.execute(_USER_AND_STAFF, {"user": telegram_id})).one()
-    return row[0], telegram_id in set(env_admin_ids) or bool(row[1])
+# Whether :user is an admin (in the table) or an active officer: asked of everyone on every
+# update, in the statement that reads the sender's row (storage.repo.Repository.sender).
+STAFF = or_(select(Admin.telegram_id).where(Admin.telegram_id == bindparam("user")).exists(),
+            _active_officer(bindparam("user")).exists())
+ONE_ROW = select(literal(1).label("one")).subquery()  # a one-row select: a stranger's outer joins still give a row
 
 
 async def officers_of(session: AsyncSession, agency_code: str) -> list[Officer]:

@@ -32,7 +32,7 @@ def as_citizen(user_id: int) -> Actor:
 
 async def user_and_staff(ctx: Context, user_id: int) -> tuple[User | None, bool]:
     """The sender's user row, if they have one, and whether they are staff: asked of everyone."""
-    return await roles.user_and_staff(ctx.repo.session, user_id, ctx.config.admin_ids)
+    return await ctx.repo.sender(user_id, ctx.config.admin_ids)
 
 
 def allowed(ctx: Context, complaint: Complaint, actor: Actor) -> set[str]:

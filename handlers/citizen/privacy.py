@@ -145,6 +145,7 @@ async def on_press(event: Event, ctx: Context, argument: str) -> list[Action]:
     ctx.sensitive = True
     erasure = await personal_data.forget_citizen(session, event.user_id, ctx.now, reason="at the reporter's request (/hapusdata)",
                                                  labels=erased_reporter_labels())  # fmt: skip
+    ctx.repo.forget_draft(event.user_id)  # deleted with the rest: not to be handed out as read with the sender
     html = t.gettext("✅ Your personal data was deleted.")
     if erasure.cases:
         html += "\n\n" + t.ngettext("{n} report stays on record without your name, username, phone or account.",

@@ -38,14 +38,15 @@ CITIZEN = 5_550_001
 # (PostgreSQL 8, 22, 121; 2026-12-07) once the user's row and the staff check became one statement;
 # then 6, 22, 100 on SQLite (2026-12-08) with the same work: its BEGIN IMMEDIATE, issued on the
 # driver itself when the write lock is free (storage.sqlite_driver), no longer passes through
-# SQLAlchemy to be counted.
+# SQLAlchemy to be counted; then 5, 21, 87 (PostgreSQL 7, 21, 108; 2026-12-08) once the draft
+# was read in the statement that reads the sender's row and staff check.
 # Lower these as the pipeline gets leaner (issue 13); never raise them without a reason written here.
-BUDGET_PER_UPDATE = 22
-BUDGET_FORM = {"sqlite": 101, "postgresql": 122}
+BUDGET_PER_UPDATE = 21
+BUDGET_FORM = {"sqlite": 88, "postgresql": 109}
 # Each form step between the first and the submission, exactly as tight: a read creeping back into
 # every step shows here (PostgreSQL adds one statement: its chat lock; and its NOTIFY, but the two
 # steps at the ceiling, those queuing two messages, have a statement less there).
-BUDGET_FORM_STEP = 7
+BUDGET_FORM_STEP = 6
 # Messages the bot queues for the whole walk (each is a Bot API call and an outbox row): 27 while
 # every typed answer was acknowledged in a message of its own; 18 (2026-12-07) once the
 # acknowledgement heads the next question (the location and phone steps keep two: their reply
@@ -56,10 +57,11 @@ BUDGET_MESSAGES = 18
 # answer is claimed: nothing is left to wake a sender for). A tick of the dispatcher's own only
 # after the updates that queue two messages for the chat (the second waits for the first to be
 # answered): /lapor (its welcome and the first question), the location and phone steps, the
-# submission. The whole walk, sending included: 142 (PostgreSQL 154).
+# submission. The whole walk, sending included: 142 (PostgreSQL 154); 129 (141) once the draft
+# came with the sender's row.
 SENDING_PER_STEP = 2
 BUDGET_TICKS = 4
-BUDGET_FORM_SENDING = {"sqlite": 143, "postgresql": 155}
+BUDGET_FORM_SENDING = {"sqlite": 130, "postgresql": 142}
 UNLIMITED = Limits(per_bot=10_000, bot_burst=10_000, per_chat=10_000, chat_burst=10_000)  # rates are not counted here
 
 

@@ -18,6 +18,7 @@ from storage import roles
 from storage.agencies import DEFAULT_CSV
 from storage.db import Database, upgrade
 from storage.models import Agency, Invite, Officer, User
+from storage.repo import Repository
 from tests.unit.cli.support import LINK, NOW, ROOT, agencies, cli, query, seed, write_csv
 
 # --- opd import -------------------------------------------------------------------------------
@@ -335,14 +336,14 @@ async def test_staff_is_admin_or_active_officer(database: Database) -> None:
         await roles.revoke_officer(session, "DINKES", 333, NOW)
     env_admins = frozenset({555})
     async with database.read() as session:
-        found = {tid: (await roles.user_and_staff(session, tid, env_admins))[1] for tid in (111, 222, 333, 444, 555, 666)}
+        found = {tid: (await Repository(session).sender(tid, env_admins))[1] for tid in (111, 222, 333, 444, 555, 666)}
         expected = {tid: await roles.is_admin(session, tid, env_admins) or await roles.officer_of(session, tid) is not None
                     for tid in found}
     assert found == {111: True, 222: False, 333: False, 444: True, 555: True, 666: False}
     assert found == expected
 
 
-async def test_user_and_staff_gives_the_row_when_there_is_one_and_the_role_either_way(database: Database) -> None:
+async def test_the_sender_statement_gives_the_row_when_there_is_one_and_the_role_either_way(database: Database) -> None:
     """One statement for the router's first question: a stranger gets (None, staff?) too."""
     await redeem(database, await invite(database), 111)  # an officer, who may have no user row
     async with database.write() as session, session.begin():
@@ -350,7 +351,7 @@ async def test_user_and_staff_gives_the_row_when_there_is_one_and_the_role_eithe
         session.add(User(telegram_id=888, display_name="Admin", language="id", created_at=NOW, last_seen_at=NOW))
         await roles.add_admin(session, 888, "test", NOW)
     async with database.read() as session:
-        found = {tid: await roles.user_and_staff(session, tid, frozenset({555})) for tid in (111, 555, 666, 777, 888)}
+        found = {tid: await Repository(session).sender(tid, frozenset({555})) for tid in (111, 555, 666, 777, 888)}
         rows = {tid: await session.get(User, tid) for tid in found}
     assert {tid: (user is not None, staff) for tid, (user, staff) in found.items()} == {
         111: (rows[111] is not None, True), 555: (False, True), 666: (False, False), 777: (True, False), 888: (True, True)}
