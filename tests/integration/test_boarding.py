@@ -12,26 +12,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.dispatcher import Dispatcher, Limits
+from bot.dispatcher import Dispatcher
 from bot.outbox import add_rows, rows_for
 from handlers.core.actions import Send
 from storage.db import Database
 from storage.models import OutboxMessage
-
-UNLIMITED = Limits(per_bot=10_000, bot_burst=10_000, per_chat=10_000, chat_burst=10_000)
+from tests.integration.standins import UNLIMITED, Telegram
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-class Telegram:
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    async def call(self, method: str, payload: dict[str, Any]) -> Any:
-        self.texts.append(str(payload.get("text")))
-        return {"message_id": len(self.texts)}
 
 
 async def _statuses(db: Database) -> dict[str, str]:

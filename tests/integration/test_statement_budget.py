@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import event, select
 
-from bot.dispatcher import Dispatcher, Limits
+from bot.dispatcher import Dispatcher
 from bot.intake import store_updates
 from bot.processor import Processor
 from bot.telegram.ptb import PtbClient
@@ -25,6 +24,7 @@ from storage.db import WORK_CHANNEL, Database, upgrade_async
 from storage.models import Complaint, OutboxMessage
 from tests.e2e.chat import typed_answers
 from tests.e2e.harness import fresh_database
+from tests.integration.standins import UNLIMITED, Telegram
 
 CITIZEN = 5_550_001
 # Statements per update, at most (PostgreSQL counts its chat lock and its NOTIFY). Measured 2026-12-03: 19 for each form step, 33-34 for the submission, 261-262 in all,
@@ -62,7 +62,6 @@ BUDGET_MESSAGES = 18
 SENDING_PER_STEP = 2
 BUDGET_TICKS = 4
 BUDGET_FORM_SENDING = {"sqlite": 130, "postgresql": 142}
-UNLIMITED = Limits(per_bot=10_000, bot_burst=10_000, per_chat=10_000, chat_burst=10_000)  # rates are not counted here
 
 
 @pytest.fixture
@@ -89,20 +88,6 @@ def submit_press(update_id: int, message_id: int, data: str) -> dict:
         "id": f"cb{update_id}", "chat_instance": "1", "data": data,
         "from": {"id": CITIZEN, "is_bot": False, "first_name": "Warga", "language_code": "id"},
         "message": {"message_id": message_id, "date": 0, "chat": {"id": CITIZEN, "type": "private"}, "text": "…"}}}  # fmt: skip
-
-
-class Telegram:
-    """Plays Telegram for the dispatcher: every call is answered at once as sent."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.messages: list[dict[str, Any]] = []  # what the citizen was shown
-
-    async def call(self, method: str, payload: dict[str, Any]) -> Any:
-        self.calls += 1
-        if method in ("sendMessage", "editMessageText"):
-            self.messages.append(payload)
-        return {"message_id": self.calls}
 
 
 @dataclass
@@ -150,10 +135,10 @@ async def _walk(database_url: str, sending: bool) -> Walk:
         if dispatcher is not None and any(WORK_CHANNEL in channels for channels in announced):
             ticks.append(len(counts))
             while True:  # as the bot's tick loop would, until a tick starts nothing
-                calls = telegram.calls
+                calls = len(telegram.calls)
                 await dispatcher.tick()
                 await answered()
-                if telegram.calls == calls:
+                if len(telegram.calls) == calls:
                     break
         counts.append(current[0])
         notifies.append(current[1])
@@ -175,7 +160,7 @@ async def _walk(database_url: str, sending: bool) -> Walk:
         # The summary's button, as the citizen would press it: from what was sent, or (not
         # sending) from the queue — a sent row to someone with no user row yet is wiped.
         async with db.read() as session:
-            shown = telegram.messages if sending else [row.payload for row in await session.scalars(
+            shown = [payload for method, payload in telegram.calls if method in ("sendMessage", "editMessageText")] if sending else [row.payload for row in await session.scalars(
                 select(OutboxMessage).where(OutboxMessage.method.in_(("sendMessage", "editMessageText"))).order_by(OutboxMessage.id))]
         keyboards = [payload.get("reply_markup", {}) for payload in shown]
         button = next(b for k in reversed(keyboards) for r in k.get("inline_keyboard", []) for b in r
