@@ -11,7 +11,7 @@ import gc
 import subprocess
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -251,25 +251,39 @@ def test_queued_work_wakes_the_sender_in_another_process_at_commit(migrated_data
     assert asyncio.run(listen()) == (True, False, True, False)
 
 
+@contextlib.asynccontextmanager
+async def holding_the_sender(url: str, listen: dict[str, Callable[[], None]]) -> AsyncIterator[Database]:
+    """A process holding the sender role and hearing `listen`'s channels, and the database of
+    another process to queue work through. Taking the role wakes its holder once, for what queued
+    before: that is over when this yields (the caller forgets what it heard until then)."""
+    dbs = [Database(url) for _ in range(2)]
+    sender = Leadership(dbs[0], "sender", listen=listen)
+    try:
+        assert await sender.held()
+        await asyncio.sleep(0.2)
+        yield dbs[1]
+    finally:
+        await sender.release()
+        for db in dbs:
+            await db.dispose()
+
+
 def test_rows_queued_by_a_plain_insert_wake_the_dispatcher_and_only_it(migrated_database_url: str) -> None:
     """bot.outbox.add_rows queues outbox rows without the ORM's flush: it still NOTIFYs, on the
     outbox's channel and not the file fetcher's, in each transaction of a session (not only its
     first), and the session says what it queued (what wakes this process's own dispatcher)."""
     async def listen() -> tuple[list[str], list[set[str]]]:
-        dbs = [Database(migrated_database_url) for _ in range(2)]
         heard: list[str] = []
         woken = asyncio.Event()
 
         def hear(channel: str) -> Callable[[], None]:
             return lambda: (heard.append(channel), woken.set())  # type: ignore[func-returns-value]
 
-        sender = Leadership(dbs[0], "sender", listen={WORK_CHANNEL: hear(WORK_CHANNEL), FILES_CHANNEL: hear(FILES_CHANNEL)})
-        try:
-            assert await sender.held()
-            await asyncio.sleep(0.2)
-            heard.clear()  # taking the role wakes its holder once, for what queued before
+        channels = {WORK_CHANNEL: hear(WORK_CHANNEL), FILES_CHANNEL: hear(FILES_CHANNEL)}
+        async with holding_the_sender(migrated_database_url, channels) as other:
+            heard.clear()
             noted = []
-            async with dbs[1].write() as session:
+            async with other.write() as session:
                 for _ in range(2):
                     woken.clear()
                     async with session.begin():
@@ -278,10 +292,6 @@ def test_rows_queued_by_a_plain_insert_wake_the_dispatcher_and_only_it(migrated_
                 noted.append(queued(session))
             await asyncio.sleep(0.5)  # anything else would have arrived by now
             return heard, noted
-        finally:
-            await sender.release()
-            for db in dbs:
-                await db.dispose()
 
     if migrated_database_url.startswith("sqlite"):
         pytest.skip("NOTIFY is PostgreSQL's; on SQLite the one process wakes its own sender")
@@ -292,22 +302,14 @@ def test_rows_flushed_only_by_the_commit_still_wake_the_sender(migrated_database
     """The NOTIFY is said at the end of the transaction (so work claimed in it can be withdrawn,
     see storage.db.withdraw): rows the commit itself flushes are announced all the same."""
     async def listen() -> bool:
-        dbs = [Database(migrated_database_url) for _ in range(2)]
         heard = asyncio.Event()
-        sender = Leadership(dbs[0], "sender", listen={WORK_CHANNEL: heard.set})
-        try:
-            assert await sender.held()
-            await asyncio.sleep(0.2)
-            heard.clear()  # taking the role wakes its holder once, for what queued before
-            async with dbs[1].write() as session, session.begin():
+        async with holding_the_sender(migrated_database_url, {WORK_CHANNEL: heard.set}) as other:
+            heard.clear()
+            async with other.write() as session, session.begin():
                 session.add(OutboxMessage(chat_id=5, method="sendMessage", payload={}, status="pending"))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(heard.wait(), timeout=10)
             return heard.is_set()
-        finally:
-            await sender.release()
-            for db in dbs:
-                await db.dispose()
 
     if migrated_database_url.startswith("sqlite"):
         pytest.skip("NOTIFY is PostgreSQL's; on SQLite the one process wakes its own sender")
