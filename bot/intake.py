@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 _INBOX = cast(Table, InboxUpdate.__table__)
 # Built once per dialect and run with the rows as parameters: a statement with its rows inside
-# (insert().values(rows)) is compiled anew for every batch — a third of storing an update.
+# (insert().values(rows)) is compiled anew for every batch — about a quarter of storing an update.
 _STORE: dict[Any, Any] = {}
 
 
